@@ -1,0 +1,241 @@
+"""Configuration: YAML file + environment overrides, validated into dataclasses.
+
+Operators get one clear line naming the key and the problem (never a traceback),
+so a typo in a config file is fixed in seconds by a commune IT officer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+DEFAULT_DB_URL = "sqlite+aiosqlite:///data/laocai-bot.db"
+PACKAGE_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the operator: 'key: problem'."""
+
+
+@dataclass
+class WebhookConfig:
+    url: str | None = None
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    path: str = "/webhook"
+    secret_token: str | None = None
+
+
+@dataclass
+class PlatformConfig:
+    token: str | None = None
+    base_url: str | None = None
+    mode: str = "polling"
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
+
+
+@dataclass
+class FloodConfig:
+    max_messages: int = 20
+    window_seconds: float = 10.0
+    mute_seconds: float = 30.0
+
+
+@dataclass
+class Config:
+    database_url: str = DEFAULT_DB_URL
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    knowledge_path: Path = PACKAGE_KNOWLEDGE
+    timezone: str = "Asia/Ho_Chi_Minh"
+    telegram: PlatformConfig = field(default_factory=PlatformConfig)
+    zalo: PlatformConfig = field(default_factory=PlatformConfig)
+    reminders_before: list[timedelta] = field(
+        default_factory=lambda: [timedelta(days=1), timedelta(hours=1)]
+    )
+    delivery_rates: dict[str, float] = field(
+        default_factory=lambda: {"telegram": 25.0, "zalo": 5.0, "web": 0.0}
+    )
+    flood: FloodConfig = field(default_factory=FloodConfig)
+    max_message_chars: int = 4000
+    log_level: str = "INFO"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'1d', '2h', '90s', '30m', '1w' → timedelta."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like 1d, 2h, 30m or 90s")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+def _section(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: must be a mapping of keys, got {type(value).__name__}")
+    return value
+
+
+def _string(value: Any, key: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float):
+        raise ConfigError(f"{key}: must be text")
+    return str(value)
+
+
+def _port(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(f"{key}: must be a port number between 1 and 65535")
+    try:
+        port = int(value)
+    except ValueError:
+        raise ConfigError(f"{key}: must be a port number between 1 and 65535") from None
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"{key}: must be a port number between 1 and 65535, got {port}")
+    return port
+
+
+def _positive(value: Any, key: str, default: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{key}: must be a number")
+    if value < 0:
+        raise ConfigError(f"{key}: must not be negative")
+    return float(value)
+
+
+def _platform(raw: dict[str, Any], name: str) -> PlatformConfig:
+    section = _section(raw, name)
+    mode = section.get("mode", "polling")
+    if mode not in ("polling", "webhook"):
+        raise ConfigError(f"{name}.mode: must be 'polling' or 'webhook', got {mode!r}")
+    hook = section.get("webhook") or {}
+    if not isinstance(hook, dict):
+        raise ConfigError(f"{name}.webhook: must be a mapping of keys")
+    webhook = WebhookConfig(
+        url=_string(hook.get("url"), f"{name}.webhook.url"),
+        listen=_string(hook.get("listen"), f"{name}.webhook.listen") or "127.0.0.1",
+        port=_port(hook.get("port", 8443), f"{name}.webhook.port"),
+        path=_string(hook.get("path"), f"{name}.webhook.path") or f"/{name}/webhook",
+        secret_token=_string(hook.get("secret_token"), f"{name}.webhook.secret_token"),
+    )
+    if mode == "webhook" and section.get("token") and not webhook.url:
+        raise ConfigError(f"{name}.webhook.url: required when {name}.mode is 'webhook'")
+    return PlatformConfig(
+        token=_string(section.get("token"), f"{name}.token"),
+        base_url=_string(section.get("base_url"), f"{name}.base_url"),
+        mode=mode,
+        webhook=webhook,
+    )
+
+
+def from_mapping(raw: dict[str, Any], env: dict[str, str] | None = None) -> Config:
+    """Build a validated Config from parsed YAML plus environment overrides."""
+    env = dict(os.environ) if env is None else env
+    if not isinstance(raw, dict):
+        raise ConfigError("config: the file must be a mapping of keys (key: value)")
+    cfg = Config()
+
+    database = _section(raw, "database")
+    cfg.database_url = _string(database.get("url"), "database.url") or cfg.database_url
+
+    web = _section(raw, "web")
+    cfg.web_host = _string(web.get("host"), "web.host") or cfg.web_host
+    cfg.web_port = _port(web.get("port", cfg.web_port), "web.port")
+
+    knowledge = _section(raw, "knowledge")
+    if knowledge.get("path") is not None:
+        cfg.knowledge_path = Path(str(knowledge["path"])).expanduser()
+    if not cfg.knowledge_path.is_dir():
+        raise ConfigError(f"knowledge.path: folder {cfg.knowledge_path} does not exist")
+
+    tz = raw.get("timezone", cfg.timezone)
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"timezone: unknown time zone {tz!r}") from None
+    cfg.timezone = str(tz)
+
+    cfg.telegram = _platform(raw, "telegram")
+    cfg.zalo = _platform(raw, "zalo")
+
+    reminders = _section(raw, "reminders")
+    if "before" in reminders:
+        before = reminders["before"]
+        if not isinstance(before, list) or not before:
+            raise ConfigError("reminders.before: must be a list of durations such as [1d, 2h]")
+        try:
+            cfg.reminders_before = [parse_duration(item) for item in before]
+        except ValueError as exc:
+            raise ConfigError(f"reminders.before: {exc}") from None
+
+    delivery = _section(raw, "delivery")
+    for channel, settings in delivery.items():
+        if not isinstance(settings, dict):
+            raise ConfigError(f"delivery.{channel}: must be a mapping with rate_per_second")
+        cfg.delivery_rates[str(channel)] = _positive(
+            settings.get("rate_per_second"),
+            f"delivery.{channel}.rate_per_second",
+            cfg.delivery_rates.get(str(channel), 0.0),
+        )
+
+    flood = _section(raw, "flood")
+    cfg.flood = FloodConfig(
+        max_messages=int(_positive(flood.get("max_messages"), "flood.max_messages", 20)),
+        window_seconds=_positive(flood.get("window_seconds"), "flood.window_seconds", 10.0),
+        mute_seconds=_positive(flood.get("mute_seconds"), "flood.mute_seconds", 30.0),
+    )
+
+    level = str(raw.get("log_level", cfg.log_level)).upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"log_level: must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    cfg.log_level = level
+
+    # Secrets and URLs from the environment win over the file.
+    if env.get("TELEGRAM_BOT_TOKEN"):
+        cfg.telegram.token = env["TELEGRAM_BOT_TOKEN"]
+    if env.get("ZALO_BOT_TOKEN"):
+        cfg.zalo.token = env["ZALO_BOT_TOKEN"]
+    if env.get("DATABASE_URL"):
+        cfg.database_url = env["DATABASE_URL"]
+    if not re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", cfg.database_url):
+        raise ConfigError(
+            "database.url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+        )
+    return cfg
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load from PATH, else $LAOCAI_BOT_CONFIG, else built-in defaults."""
+    path = path or os.environ.get("LAOCAI_BOT_CONFIG")
+    if not path:
+        return from_mapping({})
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"config: file {file} not found")
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"config: {file} is not valid YAML{where}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config: cannot read {file}: {exc}") from None
+    return from_mapping(raw or {})

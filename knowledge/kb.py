@@ -1,0 +1,285 @@
+"""The YAML knowledge base: loading, validation and time-aware answers.
+
+Province staff edit these files, so every error names the file, the topic and
+the field, and a YAML syntax error names the line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.matcher import Matcher, Thresholds
+from knowledge.normalise import fold, has_vietnamese_marks
+
+LANGUAGES = ("vi", "en")
+ACTIONS = frozenset({"training.signup", "training.mine", "reminders", "menu", "privacy", "news"})
+_TOPIC_FIELDS = frozenset(
+    {
+        "id", "category", "questions", "keywords", "answer", "dated_answers", "options",
+        "related", "action", "valid_until", "review_by", "source", "audience",
+    }
+)
+_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+
+
+class KnowledgeError(Exception):
+    """One or more problems in the knowledge files, each naming file/topic/field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class TopicOption:
+    label: dict[str, str]
+    topic: str | None = None
+    url: str | None = None
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class DatedAnswer:
+    until: date
+    text: dict[str, str]
+
+
+@dataclass
+class Topic:
+    id: str
+    category: str
+    questions: dict[str, list[str]]
+    answer: dict[str, str]
+    file: str
+    keywords: list[str] = field(default_factory=list)
+    dated_answers: list[DatedAnswer] = field(default_factory=list)
+    options: list[TopicOption] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
+    action: str | None = None
+    valid_until: date | None = None
+    review_by: date | None = None
+    source: str | None = None
+
+    def answer_for(self, lang: str, today: date) -> str:
+        """The answer true on TODAY: a dated answer until its date, then the standing one."""
+        lang = lang if lang in LANGUAGES else "vi"
+        for dated in sorted(self.dated_answers, key=lambda d: d.until):
+            if today <= dated.until:
+                return dated.text[lang].strip()
+        return self.answer[lang].strip()
+
+    def all_variants(self) -> list[str]:
+        return [q for lang in LANGUAGES for q in self.questions.get(lang, [])] + self.keywords
+
+
+@dataclass
+class KnowledgeBase:
+    topics: dict[str, Topic]
+    matcher: Matcher
+    english_words: frozenset[str]
+
+    def detect_language(self, text: str) -> str:
+        """'en' when the message reads as English, else 'vi' (the default)."""
+        if has_vietnamese_marks(text):
+            return "vi"
+        words = re.findall(r"[a-z]+", fold(text))
+        if not words:
+            return "vi"
+        english = sum(1 for w in words if w in self.english_words)
+        return "en" if english / len(words) >= 0.5 else "vi"
+
+
+# Common English words, so that "how do I..." reads as English even when the
+# content words are not in the knowledge base.
+_ENGLISH_BASE = frozenset(
+    """
+    what is are the a an of to in for on do does did i my me you your can could how when
+    where who which it this that be please tell about and or with there any get got have has
+    much many free domain domains register registration sign up training course day days
+    resolution law event events cancel remind reminder help thanks thank hello hi hey bot
+    need needs want would like should will why if from by at as its is it's our we they them
+    """.split()
+)
+
+
+def _date(value: Any, where: str, problems: list[str]) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(f"{where}: {value!r} is not a date like 2025-12-31")
+        return None
+
+
+def _texts(value: Any, where: str, problems: list[str]) -> dict[str, str]:
+    if not isinstance(value, dict):
+        problems.append(f"{where}: must have 'vi' and 'en' texts")
+        return {}
+    out: dict[str, str] = {}
+    for lang in LANGUAGES:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"{where}.{lang}: missing or empty")
+        else:
+            out[lang] = text
+    return out
+
+
+def _topic(raw: Any, file: str, problems: list[str]) -> Topic | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{file}: every item under 'topics' must be a mapping")
+        return None
+    tid = raw.get("id")
+    if not isinstance(tid, str) or not _ID.match(tid):
+        problems.append(f"{file}: topic {tid!r}: id: must look like 'domain.idvn.free'")
+        return None
+    where = f"{file}: topic {tid}"
+    for key in raw:
+        if key not in _TOPIC_FIELDS:
+            problems.append(f"{where}: {key}: unknown field")
+    category = raw.get("category")
+    if not isinstance(category, str):
+        problems.append(f"{where}: category: missing")
+    questions = raw.get("questions")
+    parsed_questions: dict[str, list[str]] = {}
+    if not isinstance(questions, dict):
+        problems.append(f"{where}: questions: must have 'vi' and 'en' lists")
+    else:
+        for lang in LANGUAGES:
+            items = questions.get(lang)
+            if not isinstance(items, list) or not items:
+                problems.append(f"{where}: questions.{lang}: missing or empty")
+                continue
+            if not all(isinstance(q, str) and q.strip() for q in items):
+                problems.append(f"{where}: questions.{lang}: every question must be text")
+                continue
+            parsed_questions[lang] = [str(q) for q in items]
+    answer = _texts(raw.get("answer"), f"{where}: answer", problems)
+    dated: list[DatedAnswer] = []
+    for i, item in enumerate(raw.get("dated_answers") or []):
+        spot = f"{where}: dated_answers[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{spot}: must be a mapping with until, vi, en")
+            continue
+        until = _date(item.get("until"), f"{spot}.until", problems)
+        texts = _texts(item, spot, problems)
+        if until is None and "until" not in item:
+            problems.append(f"{spot}.until: missing")
+        if until and len(texts) == 2:
+            dated.append(DatedAnswer(until, texts))
+    options: list[TopicOption] = []
+    for i, item in enumerate(raw.get("options") or []):
+        spot = f"{where}: options[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{spot}: must be a mapping")
+            continue
+        label = _texts(item.get("label"), f"{spot}.label", problems)
+        kinds = [k for k in ("topic", "url", "action") if item.get(k)]
+        if len(kinds) != 1:
+            problems.append(f"{spot}: needs exactly one of topic, url, action")
+            continue
+        if item.get("action") and item["action"] not in ACTIONS:
+            problems.append(f"{spot}.action: unknown action {item['action']!r}")
+        if item.get("url") and not str(item["url"]).startswith("https://"):
+            problems.append(f"{spot}.url: must start with https://")
+        options.append(
+            TopicOption(label, item.get("topic"), item.get("url"), item.get("action"))
+        )
+    action = raw.get("action")
+    if action is not None and action not in ACTIONS:
+        problems.append(f"{where}: action: unknown action {action!r}")
+    related = raw.get("related") or []
+    keywords = raw.get("keywords") or []
+    if not isinstance(related, list) or not isinstance(keywords, list):
+        problems.append(f"{where}: related and keywords must be lists")
+        related, keywords = [], []
+    if not (isinstance(category, str) and len(parsed_questions) == 2 and len(answer) == 2):
+        return None
+    return Topic(
+        id=tid,
+        category=category,
+        questions=parsed_questions,
+        answer=answer,
+        file=file,
+        keywords=[str(k) for k in keywords],
+        dated_answers=dated,
+        options=options,
+        related=[str(r) for r in related],
+        action=action,
+        valid_until=_date(raw.get("valid_until"), f"{where}: valid_until", problems),
+        review_by=_date(raw.get("review_by"), f"{where}: review_by", problems),
+        source=raw.get("source"),
+    )
+
+
+def topic_files(folder: Path) -> list[Path]:
+    return sorted((folder / "topics").glob("*.yaml"))
+
+
+def read_topics(folder: Path) -> tuple[dict[str, Topic], list[str]]:
+    """Parse every topic file; return what parsed and the list of problems."""
+    problems: list[str] = []
+    topics: dict[str, Topic] = {}
+    files = topic_files(folder)
+    if not files:
+        problems.append(f"{folder / 'topics'}: no topic files (*.yaml) found")
+    for path in files:
+        name = str(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f" line {mark.line + 1}:" if mark else ""
+            problem = getattr(exc, "problem", None) or "syntax error"
+            problems.append(f"{name}:{line} YAML syntax error: {problem}")
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("topics"), list):
+            problems.append(f"{name}: must contain a 'topics:' list")
+            continue
+        for raw in data["topics"]:
+            topic = _topic(raw, name, problems)
+            if topic is None:
+                continue
+            if topic.id in topics:
+                problems.append(
+                    f"{name}: topic {topic.id}: id: also defined in {topics[topic.id].file}"
+                )
+                continue
+            topics[topic.id] = topic
+    for topic in topics.values():
+        for ref in topic.related + [o.topic for o in topic.options if o.topic]:
+            if ref not in topics:
+                problems.append(f"{topic.file}: topic {topic.id}: related: unknown topic {ref}")
+    return topics, problems
+
+
+def build(topics: dict[str, Topic], thresholds: Thresholds | None = None) -> KnowledgeBase:
+    matcher = Matcher(
+        ((t.id, t.all_variants(), list(t.answer.values())) for t in topics.values()), thresholds
+    )
+    vi_words = {w for t in topics.values() for q in t.questions["vi"] for w in fold(q).split()}
+    en_words = {
+        w
+        for t in topics.values()
+        for q in t.questions["en"]
+        for w in re.findall(r"[a-z]+", fold(q))
+    }
+    english = frozenset(_ENGLISH_BASE | (en_words - vi_words))
+    return KnowledgeBase(topics=topics, matcher=matcher, english_words=english)
+
+
+def load(folder: Path, thresholds: Thresholds | None = None) -> KnowledgeBase:
+    """Load and validate; raise KnowledgeError listing every problem."""
+    topics, problems = read_topics(folder)
+    if problems:
+        raise KnowledgeError(problems)
+    return build(topics, thresholds)
