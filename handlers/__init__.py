@@ -1,0 +1,47 @@
+"""Conversation features, channel-neutral. `register` wires them onto the core."""
+
+from __future__ import annotations
+
+from bot.core.messages import Reply
+from bot.core.router import Conversation
+from bot.core.turn import Turn
+from handlers import faq, menu, news, onboarding, privacy
+
+
+def register(conversation: Conversation) -> None:
+    c = conversation
+    c.menu = menu.menu_options
+    c.free_text = faq.free_text
+    c.topic_handler = faq.answer_topic
+
+    c.command("start")(onboarding.start)
+    c.command("menu")(menu.show_menu)
+    c.command("help", "trogiup")(_help)
+    c.command("cancel", "huy")(menu.cancel)
+    c.command("lang", "ngonngu")(onboarding.language)
+    c.command("mydata")(privacy.my_data)
+    c.command("forget")(privacy.forget)
+
+    c.flow(onboarding.FLOW, onboarding.step)
+    c.flow("language", onboarding.language_step)
+    c.flow(news.FLOW, news.step)
+    c.flow(privacy.FLOW, privacy.forget_step)
+
+    c.action("menu", menu.show_menu)
+    c.action("faq", menu.faq_prompt)
+    c.action("training", _training)
+    c.action("events", menu.events)
+    c.action("news", news.settings)
+    c.action("stopnews", news.stop_news)
+    c.action("privacy", privacy.privacy_menu)
+    c.action("mydata", privacy.my_data)
+    c.action("forget", privacy.forget)
+
+
+async def _help(turn: Turn) -> list[Reply]:
+    turn.finish()
+    return await faq.answer_topic(turn, "bot.help")
+
+
+async def _training(turn: Turn) -> list[Reply]:
+    return await faq.answer_topic(turn, "training.signup")

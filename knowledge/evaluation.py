@@ -76,7 +76,9 @@ def evaluate(name: str, items: list[EvalItem], match: Callable[[str], Match]) ->
             if result.outcome != ANSWER:
                 report.rejected += 1
             else:
-                report.failures.append(f"OOS answered {result.topic} ({result.score:.2f}): {item.question}")
+                report.failures.append(
+                    f"OOS answered {result.topic} ({result.score:.2f}): {item.question}"
+                )
             continue
         report.in_scope += 1
         ranked = [topic for topic, _ in result.ranked]
@@ -90,13 +92,15 @@ def evaluate(name: str, items: list[EvalItem], match: Callable[[str], Match]) ->
             else:
                 report.wrong += 1
                 report.failures.append(
-                    f"WRONG {result.topic} ({result.score:.2f}) want {sorted(item.accepted)}: {item.question}"
+                    f"WRONG {result.topic} ({result.score:.2f}) "
+                    f"want {sorted(item.accepted)}: {item.question}"
                 )
         else:
             if any(t in item.accepted for t in result.suggestions):
                 report.suggested_right += 1
             top = result.ranked[0] if result.ranked else ("-", 0)
             report.failures.append(
-                f"{result.outcome.upper()} top {top[0]} ({top[1]:.2f}) want {sorted(item.accepted)}: {item.question}"
+                f"{result.outcome.upper()} top {top[0]} ({top[1]:.2f}) "
+                f"want {sorted(item.accepted)}: {item.question}"
             )
     return report

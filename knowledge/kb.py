@@ -21,8 +21,19 @@ LANGUAGES = ("vi", "en")
 ACTIONS = frozenset({"training.signup", "training.mine", "reminders", "menu", "privacy", "news"})
 _TOPIC_FIELDS = frozenset(
     {
-        "id", "category", "questions", "keywords", "answer", "dated_answers", "options",
-        "related", "action", "valid_until", "review_by", "source", "audience",
+        "id",
+        "category",
+        "questions",
+        "keywords",
+        "answer",
+        "dated_answers",
+        "options",
+        "related",
+        "action",
+        "valid_until",
+        "review_by",
+        "source",
+        "audience",
     }
 )
 _ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
@@ -100,11 +111,12 @@ class KnowledgeBase:
 _ENGLISH_BASE = frozenset(
     """
     what is are the a an of to in for on do does did i my me you your can could how when
-    where who which it this that be please tell about and or with there any get got have has
-    much many free domain domains register registration sign up training course day days
-    resolution law event events cancel remind reminder help thanks thank hello hi hey bot
-    need needs want would like should will why if from by at as its is it's our we they them
-    """.split()
+    where who which it this that be please tell about and or with there any get got have
+    has much many free domain domains register registration sign up training course day
+    days resolution law event events cancel remind reminder help thanks thank hello hi
+    hey bot need needs want would like should will why if from by at as its is it's our
+    we they them
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
 
@@ -191,9 +203,7 @@ def _topic(raw: Any, file: str, problems: list[str]) -> Topic | None:
             problems.append(f"{spot}.action: unknown action {item['action']!r}")
         if item.get("url") and not str(item["url"]).startswith("https://"):
             problems.append(f"{spot}.url: must start with https://")
-        options.append(
-            TopicOption(label, item.get("topic"), item.get("url"), item.get("action"))
-        )
+        options.append(TopicOption(label, item.get("topic"), item.get("url"), item.get("action")))
     action = raw.get("action")
     if action is not None and action not in ACTIONS:
         problems.append(f"{where}: action: unknown action {action!r}")

@@ -15,6 +15,7 @@ so the cost grows with the overlap, not with the size of the knowledge base.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -34,13 +35,13 @@ FALLBACK = "fallback"
 # Words that carry little meaning in a question; their weight is damped.
 STOPWORDS = frozenset(
     """
-    la gi thi ma a ah nhe nha nhi oi vay the nao co khong duoc cua cho va voi o de
-    em anh chi minh toi ban ad admin bot cac nhung mot nay do day kia ra vao len
-    roi se dang da cung rat thi hay hoac neu khi nhu bi boi tai ve tu den tren trong
-    duoi sau truoc nua con moi lam can muon biet xin hoi giup a. u uh ok oke vang
-    what is are the a an of to in for on do does i my me you your can how when where
-    who which it this that be please tell about and or with
-    """.split()
+    la gi thi ma a ah nhe nha nhi oi vay the nao co khong duoc cua cho va voi o de em
+    anh chi minh toi ban ad admin bot cac nhung mot nay do day kia ra vao len roi se
+    dang da cung rat thi hay hoac neu khi nhu bi boi tai ve tu den tren trong duoi sau
+    truoc nua con moi lam can muon biet xin hoi giup a. u uh ok oke vang what is are the
+    a an of to in for on do does i my me you your can how when where who which it this
+    that be please tell about and or with
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _NUMBER = re.compile(r"^\d+$")
 ACCENT_MISMATCH = 0.25  # a typed word whose marks the knowledge base never uses
@@ -72,7 +73,7 @@ class Match:
 
 def _features(tokens: Sequence[str]) -> list[str]:
     feats = list(dict.fromkeys(tokens))
-    feats.extend(dict.fromkeys(f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)))
+    feats.extend(dict.fromkeys(f"{a}_{b}" for a, b in itertools.pairwise(tokens)))
     return feats
 
 

@@ -1,0 +1,14 @@
+"""One message catalogue per language; Vietnamese is the default and the fallback."""
+
+from __future__ import annotations
+
+from bot.catalogue import en, vi
+
+CATALOGUES: dict[str, dict[str, str]] = {"vi": vi.MESSAGES, "en": en.MESSAGES}
+LANGUAGES = tuple(CATALOGUES)
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    catalogue = CATALOGUES.get(lang, vi.MESSAGES)
+    template = catalogue.get(key) or vi.MESSAGES[key]
+    return template.format(**values) if values else template

@@ -1,0 +1,54 @@
+"""Wiring: storage, knowledge, the conversation core and its handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import handlers
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.core.router import Conversation, Services
+from bot.storage.database import create_engine, session_factory
+from knowledge import kb as knowledge_base
+from knowledge.communes import CommunePicker, load_communes
+
+
+@dataclass
+class App:
+    config: Config
+    engine: AsyncEngine
+    services: Services
+    conversation: Conversation
+
+    async def healthy(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def load_knowledge(config: Config) -> tuple[knowledge_base.KnowledgeBase, CommunePicker]:
+    kb = knowledge_base.load(config.knowledge_path)
+    communes = CommunePicker(load_communes(config.knowledge_path / "communes.yaml"))
+    return kb, communes
+
+
+async def build(config: Config, clock: Clock | None = None, upgrade: bool = True) -> App:
+    kb, communes = load_knowledge(config)  # fail fast on a broken knowledge file
+    engine = create_engine(config.database_url)
+    if upgrade:
+        from bot.storage import migrate  # alembic is only needed when migrating
+
+        await migrate.upgrade(engine)
+    services = Services(config, session_factory(engine), kb, communes, clock or SystemClock())
+    conversation = Conversation(services)
+    handlers.register(conversation)
+    return App(config, engine, services, conversation)

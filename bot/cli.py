@@ -1,0 +1,232 @@
+"""`laocai-bot`: run the bot, chat in a terminal, ask the FAQ, check the knowledge base.
+
+The global option --config PATH goes before the command (it is accepted after it too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+
+from bot.catalogue import text as catalogue_text
+from bot.clock import SystemClock, local_today
+from bot.config import Config, ConfigError, load_config, parse_duration
+from bot.storage.database import DatabaseError
+
+log = logging.getLogger("laocai_bot")
+
+
+def _split_config(argv: list[str]) -> tuple[str | None, list[str]]:
+    """Take --config PATH / --config=PATH from anywhere in argv."""
+    path, rest, i = None, [], 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--config" and i + 1 < len(argv):
+            path, i = argv[i + 1], i + 2
+            continue
+        if arg.startswith("--config="):
+            path = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+        i += 1
+    return path, rest
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="laocai-bot",
+        description="Lào Cai digital outreach bot. Global option: --config PATH "
+        "(or $LAOCAI_BOT_CONFIG).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the web chat, configured chat platforms and workers")
+    chat = sub.add_parser("chat", help="chat with the bot in this terminal")
+    chat.add_argument("--user", default="local", help="terminal user id (default: local)")
+    ask = sub.add_parser("ask", help="ask the FAQ matcher a question")
+    ask.add_argument("question", nargs="?", help="the question (or use --stdin)")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    ask.add_argument("--lang", choices=("vi", "en"), help="answer language (default: detected)")
+    ask.add_argument("--stdin", action="store_true", help="one question per line on stdin")
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    kb_sub.add_parser("check", help="validate the knowledge files")
+    unanswered = kb_sub.add_parser("unanswered", help="most frequent unanswered questions")
+    unanswered.add_argument("--since", default="7d", help="how far back, e.g. 7d, 24h")
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply database migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    config_path, rest = _split_config(list(sys.argv[1:] if argv is None else argv))
+    args = _parser().parse_args(rest)
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from knowledge.kb import KnowledgeError
+
+    try:
+        if args.command == "run":
+            return asyncio.run(_run(config))
+        if args.command == "chat":
+            return asyncio.run(_chat(config, args.user))
+        if args.command == "ask":
+            return _ask(config, args)
+        if args.command == "kb" and args.kb_command == "check":
+            from bot.kb_check import check
+
+            return check(config)
+        if args.command == "kb" and args.kb_command == "unanswered":
+            return asyncio.run(_unanswered(config, args.since))
+        if args.command == "db":
+            return asyncio.run(_db_upgrade(config))
+    except KnowledgeError as exc:
+        print("knowledge error: the bot cannot start until these are fixed:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:
+        print(f"database error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+async def _run(config: Config) -> int:
+    from bot.app import build
+    from bot.channels.web import start_web
+
+    started = time.perf_counter()
+    app = await build(config)
+    runner = await start_web(app, config.web_host, config.web_port)
+    log.info("channel web: chat page at http://%s:%d/", config.web_host, config.web_port)
+    for name, platform in (("telegram", config.telegram), ("zalo", config.zalo)):
+        if platform.token:
+            log.warning("channel %s: token configured, but this channel is not built yet", name)
+    log.info("ready in %.2f s", time.perf_counter() - started)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping")
+    await runner.cleanup()
+    await app.close()
+    return 0
+
+
+async def _chat(config: Config, user: str) -> int:
+    from bot.app import build
+    from bot.channels.terminal import chat
+
+    logging.getLogger().setLevel(logging.WARNING)
+    app = await build(config)
+    try:
+        await chat(app, user)
+    finally:
+        await app.close()
+    return 0
+
+
+def _ask(config: Config, args: argparse.Namespace) -> int:
+    """Matcher only: no database needed, so it works on a fresh checkout."""
+    from bot.app import load_knowledge
+    from knowledge.matcher import ANSWER, SUGGEST
+
+    kb, _ = load_knowledge(config)
+    today = local_today(SystemClock(), config.tz)
+    if args.stdin:
+        questions = [line.rstrip("\n") for line in sys.stdin]
+    elif args.question is not None:
+        questions = [args.question]
+    else:
+        print("ask: give a question, or --stdin", file=sys.stderr)
+        return 2
+    for question in questions:
+        match = kb.matcher.match(question)
+        lang = args.lang or kb.detect_language(question)
+        if match.outcome == ANSWER and match.topic:
+            answer = kb.topics[match.topic].answer_for(lang, today)
+        elif match.outcome == SUGGEST:
+            answer = catalogue_text(lang, "faq_suggest") + "\n" + "\n".join(
+                f"- {kb.topics[t].questions[lang][0]}" for t in match.suggestions
+            )
+        else:
+            answer = catalogue_text(lang, "faq_fallback")
+        record = {
+            "q": question,
+            "outcome": match.outcome,
+            "topic": match.topic if match.outcome == ANSWER else None,
+            "score": round(match.score, 4),
+            "suggestions": match.suggestions if match.outcome == SUGGEST else [],
+            "answer": answer,
+        }
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(f"[{record['outcome']} {record['topic'] or ''} {record['score']}]\n{answer}\n")
+    return 0
+
+
+async def _unanswered(config: Config, since: str) -> int:
+    from sqlalchemy import func, select
+
+    from bot.storage import migrate
+    from bot.storage.database import create_engine, session_factory
+    from bot.storage.models import QuestionLog, utcnow
+
+    try:
+        window: timedelta = parse_duration(since)
+    except ValueError as exc:
+        print(f"kb unanswered: --since: {exc}", file=sys.stderr)
+        return 2
+    engine = create_engine(config.database_url)
+    await migrate.upgrade(engine)
+    async with session_factory(engine)() as session:
+        rows = (
+            await session.execute(
+                select(QuestionLog.normalised, func.count().label("n"))
+                .where(QuestionLog.outcome.in_(("fallback", "suggest")))
+                .where(QuestionLog.created_at >= utcnow() - window)
+                .group_by(QuestionLog.normalised)
+                .order_by(func.count().desc(), QuestionLog.normalised)
+                .limit(50)
+            )
+        ).all()
+    await engine.dispose()
+    if not rows:
+        print(f"No unanswered questions in the last {since}.")
+    for normalised, count in rows:
+        print(f"{count:5d}  {normalised}")
+    return 0
+
+
+async def _db_upgrade(config: Config) -> int:
+    from bot.storage import migrate
+    from bot.storage.database import create_engine
+
+    engine = create_engine(config.database_url)
+    await migrate.upgrade(engine)
+    await engine.dispose()
+    print("database is at the newest revision")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

@@ -1,0 +1,217 @@
+"""The conversation core: one entry point, `Conversation.handle(Incoming) -> [Reply]`.
+
+Order of dispatch: a typed number or label is first mapped to an option of the
+last reply; then option payloads; then commands (so /cancel always works); then
+the active dialog step; then free text goes to the FAQ. The user, dialog state
+and anything a handler writes are committed in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.catalogue import text as catalogue_text
+from bot.clock import Clock
+from bot.config import Config
+from bot.core.flood import FloodGuard, Verdict
+from bot.core.messages import Incoming, Option, Reply
+from bot.core.options import remembered, resolve_typed
+from bot.core.turn import DIALOG_PREFIX, Turn
+from bot.storage.models import DialogState, User, utcnow
+from knowledge.communes import CommunePicker
+from knowledge.kb import KnowledgeBase
+from knowledge.normalise import clean_text
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Turn], Awaitable[list[Reply]]]
+_COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.S)
+_HAS_CONTENT = re.compile(r"\w")
+
+
+@dataclass
+class Services:
+    config: Config
+    sessions: async_sessionmaker[AsyncSession]
+    kb: KnowledgeBase
+    communes: CommunePicker
+    clock: Clock
+
+
+class Conversation:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.commands: dict[str, Handler] = {}
+        self.flows: dict[str, Handler] = {}
+        self.actions: dict[str, Handler] = {}
+        self.topic_handler: Callable[[Turn, str], Awaitable[list[Reply]]] | None = None
+        self.free_text: Handler | None = None
+        self.menu: Callable[[Turn], list[Option]] = lambda turn: []
+        self.flood = FloodGuard(services.config.flood)
+
+    # -- wiring ---------------------------------------------------------------
+
+    def command(self, *names: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            for name in names:
+                self.commands[name] = handler
+            return handler
+
+        return register
+
+    def flow(self, name: str, handler: Handler) -> None:
+        self.flows[name] = handler
+
+    def action(self, name: str, handler: Handler) -> None:
+        self.actions[name] = handler
+
+    # -- entry point ------------------------------------------------------------
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        lang = incoming.language_hint if incoming.language_hint in ("vi", "en") else "vi"
+        verdict = self.flood.check((incoming.channel, incoming.user_id), time.monotonic())
+        if verdict is Verdict.MUTED:
+            return []
+        if verdict is Verdict.WARN:
+            seconds = int(self.services.config.flood.mute_seconds)
+            return [Reply(catalogue_text(lang, "flood", seconds=seconds))]
+        for attempt in (1, 2):
+            try:
+                return await self._handle_once(incoming)
+            except IntegrityError:
+                if attempt == 2:  # two first messages raced to create the user
+                    log.exception("integrity error for %s user %s", incoming.channel,
+                                  incoming.user_id)
+                    return [Reply(catalogue_text(lang, "storage_error"))]
+            except SQLAlchemyError as exc:
+                log.error("storage error for %s user %s: %s", incoming.channel,
+                          incoming.user_id, type(exc).__name__)
+                return [Reply(catalogue_text(lang, "storage_error"))]
+            except Exception:
+                log.exception("handler failed for %s user %s", incoming.channel,
+                              incoming.user_id)
+                return [Reply(catalogue_text(lang, "internal_error"))]
+        return []  # pragma: no cover
+
+    async def _handle_once(self, incoming: Incoming) -> list[Reply]:
+        async with self.services.sessions() as session, session.begin():
+            user, state = await self._load(session, incoming)
+            turn = Turn(incoming, session, user, state, self.services)
+            replies = await self._dispatch(turn)
+            if not turn.forgotten:
+                with_options = [r for r in replies if any(o.payload for o in r.options)]
+                state.options = remembered(with_options[-1].options) if with_options else []
+                state.nonce = turn.nonce if turn.emitted_dialog_options else ""
+                state.updated_at = utcnow()
+                user.last_seen_at = utcnow()
+        return replies
+
+    async def _load(self, session: AsyncSession, incoming: Incoming) -> tuple[User, DialogState]:
+        user = await session.scalar(
+            select(User).where(
+                User.channel == incoming.channel, User.channel_user_id == incoming.user_id
+            )
+        )
+        if user is None:
+            user = User(
+                channel=incoming.channel,
+                channel_user_id=incoming.user_id,
+                chat_id=incoming.chat_id,
+                display_name=(incoming.display_name or None) and incoming.display_name[:200],
+                language="en" if incoming.language_hint == "en" else "vi",
+            )
+            session.add(user)
+            await session.flush()
+        elif incoming.chat_id and user.chat_id != incoming.chat_id:
+            user.chat_id = incoming.chat_id
+        if user.blocked:
+            user.blocked = False  # they wrote to us, so they have not blocked the bot
+        state = await session.get(DialogState, user.id)
+        if state is None:
+            state = DialogState(user_id=user.id, data={}, options=[], nonce="")
+            session.add(state)
+        return user, state
+
+    # -- dispatch ---------------------------------------------------------------
+
+    async def _dispatch(self, turn: Turn) -> list[Reply]:
+        incoming = turn.incoming
+        if incoming.unsupported and not incoming.text and not incoming.phone:
+            return [turn.say("unsupported")]
+        text = clean_text(incoming.text or "")
+        limit = self.services.config.max_message_chars
+        truncated = len(text) > limit
+        turn.text = text[:limit]
+        payload = incoming.payload
+        if payload is None and turn.text and turn.state.options:
+            typed = resolve_typed(turn.text, turn.state.options)
+            if typed.stale_number is not None:
+                return [
+                    turn.say(
+                        "stale_number",
+                        options=[Option(label, p) for label, p in turn.state.options],
+                        number=typed.stale_number,
+                        count=len(turn.state.options),
+                    )
+                ]
+            payload = typed.payload
+        if payload:
+            return await self._on_payload(turn, payload)
+        if not incoming.phone and not _HAS_CONTENT.search(turn.text):
+            return [turn.say("empty", options=self.menu(turn))]
+        command = _COMMAND.match(turn.text)
+        if command:
+            return await self._on_command(turn, command.group(1).lower(), command.group(2) or "")
+        if turn.in_dialog and turn.state.flow in self.flows:
+            replies = await self.flows[turn.state.flow](turn)
+            if not turn.pass_on:
+                return replies
+        elif turn.in_dialog:  # a flow that no longer exists (after an upgrade)
+            turn.finish()
+        assert self.free_text is not None
+        replies = await self.free_text(turn)
+        if truncated:
+            replies.insert(0, turn.say("faq_truncated"))
+        return replies
+
+    async def _on_payload(self, turn: Turn, payload: str) -> list[Reply]:
+        if payload.startswith(DIALOG_PREFIX):
+            _, nonce, value = ([*payload.split(":", 2), "", ""])[:3]
+            if (
+                turn.in_dialog
+                and nonce
+                and nonce == turn.state.nonce
+                and turn.state.flow in self.flows
+            ):
+                turn.choice = value
+                return await self.flows[turn.state.flow](turn)
+            return self.stale(turn)
+        kind, _, name = payload.partition(":")
+        if kind == "m" and name in self.actions:
+            turn.finish()
+            return await self.actions[name](turn)
+        if kind == "f" and self.topic_handler and name in self.services.kb.topics:
+            turn.finish()
+            return await self.topic_handler(turn, name)
+        return self.stale(turn)
+
+    async def _on_command(self, turn: Turn, name: str, args: str) -> list[Reply]:
+        handler = self.commands.get(name)
+        if handler is None:
+            listed = ", ".join(f"/{c}" for c in ("start", "menu", "help", "cancel", "lang",
+                                                  "mydata", "forget"))
+            return [turn.say("unknown_command", options=self.menu(turn),
+                             command=f"/{name}", commands=listed)]
+        turn.text = args.strip()
+        return await handler(turn)
+
+    def stale(self, turn: Turn) -> list[Reply]:
+        return [turn.say("stale_option", options=self.menu(turn))]

@@ -1,0 +1,90 @@
+"""One turn of conversation: the user, their dialog state, and helpers for handlers.
+
+Handlers receive a Turn and return Replies. Everything they change (user fields,
+dialog state, rows they add) goes into the Turn's session, committed by the
+router in one transaction — so a crash mid-turn loses nothing and half-writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.catalogue import text as catalogue_text
+from bot.clock import Clock, local_today
+from bot.core.messages import Incoming, Option, Reply
+from bot.storage.models import DialogState, User
+
+if TYPE_CHECKING:
+    from bot.core.router import Services
+
+DIALOG_PREFIX = "d:"
+
+
+@dataclass
+class Turn:
+    incoming: Incoming
+    session: AsyncSession
+    user: User
+    state: DialogState
+    services: Services
+    text: str = ""  # cleaned user text ("" for a pure option press)
+    choice: str | None = None  # dialog choice value when an option of this step was picked
+    nonce: str = field(default_factory=lambda: secrets.token_hex(3))
+    forgotten: bool = False  # the user's data was deleted this turn
+    emitted_dialog_options: bool = False
+    pass_on: bool = False  # a flow declined the message: the router gives it to the FAQ
+
+    @property
+    def lang(self) -> str:
+        return self.user.language or "vi"
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
+
+    def today(self) -> date:
+        return local_today(self.services.clock, self.services.config.tz)
+
+    def t(self, key: str, **values: object) -> str:
+        return catalogue_text(self.lang, key, **values)
+
+    def say(self, key: str, options: list[Option] | None = None, **values: object) -> Reply:
+        return Reply(self.t(key, **values), options or [])
+
+    # -- dialog state ---------------------------------------------------------
+
+    @property
+    def in_dialog(self) -> bool:
+        return bool(self.state.flow)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.state.data
+
+    def start(self, flow: str, step: str, **data: Any) -> None:
+        self.state.flow, self.state.step, self.state.data = flow, step, dict(data)
+
+    def goto(self, step: str) -> None:
+        self.state.step = step
+
+    def remember(self, **data: Any) -> None:
+        # Reassign so SQLAlchemy sees the JSON column change.
+        self.state.data = {**self.state.data, **data}
+
+    def finish(self) -> None:
+        self.state.flow, self.state.step, self.state.data = None, None, {}
+
+    def option(self, key: str, value: str, **values: object) -> Option:
+        """An option valid only for the dialog step that offers it."""
+        self.emitted_dialog_options = True
+        return Option(self.t(key, **values), f"{DIALOG_PREFIX}{self.nonce}:{value}")
+
+    def raw_option(self, label: str, value: str) -> Option:
+        self.emitted_dialog_options = True
+        return Option(label, f"{DIALOG_PREFIX}{self.nonce}:{value}")

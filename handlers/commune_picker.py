@@ -1,0 +1,57 @@
+"""Asking for a commune/ward: typed in any form, confirmed from a short list when unsure.
+
+Used by onboarding and by the news settings; the caller's flow decides what
+happens after (`then`).
+"""
+
+from __future__ import annotations
+
+from bot.core.messages import Reply
+from bot.core.turn import Turn
+
+SKIP = "skip"
+RETRY = "retry"
+
+
+def ask(turn: Turn) -> Reply:
+    return turn.say("ask_commune", options=[turn.option("opt_skip", SKIP)])
+
+
+def label(turn: Turn, code: str, old: str | None) -> str:
+    commune = turn.services.communes.get(code)
+    assert commune is not None
+    if old:
+        return turn.t("commune_was_formed_from", commune=commune.name, old=old.title())
+    return commune.name
+
+
+def pick(turn: Turn) -> tuple[str | None, list[Reply]]:
+    """Returns (chosen code or None, replies). No code and no replies means skipped."""
+    if turn.choice is not None:
+        if turn.choice == SKIP:
+            return None, []
+        if turn.choice == RETRY:
+            return None, [ask(turn)]
+        if turn.choice.startswith("c") and turn.services.communes.get(turn.choice[1:]):
+            return turn.choice[1:], []
+        return None, [ask(turn)]
+    result = turn.services.communes.search(turn.text)
+    if result.sure:
+        return result.communes[0].code, []
+    if not result.communes:
+        return None, [
+            turn.say("commune_not_found", options=[turn.option("opt_skip", SKIP)],
+                     text=turn.text[:60])
+        ]
+    options = [
+        turn.raw_option(label(turn, c.code, result.via_old_name.get(c.code)), f"c{c.code}")
+        for c in result.communes
+    ]
+    options.append(turn.option("commune_none_of_these", RETRY))
+    options.append(turn.option("opt_skip", SKIP))
+    return None, [turn.say("commune_choices", options=options)]
+
+
+def name(turn: Turn, code: str | None) -> str:
+    commune = turn.services.communes.get(code) if code else None
+    return commune.name if commune else turn.t("no_commune")

@@ -1,0 +1,82 @@
+"""Free text → the knowledge base: answer, suggest the nearest topics, or say we do not know.
+
+Every question is logged (text, normalised text, outcome, topic, score) so staff
+can see what people ask that the knowledge base does not cover yet.
+"""
+
+from __future__ import annotations
+
+from bot.core.messages import Option, Reply
+from bot.core.turn import Turn
+from bot.storage.models import QuestionLog
+from handlers.menu import menu_options, topic_option
+from knowledge.kb import Topic
+from knowledge.matcher import ANSWER, SUGGEST
+from knowledge.normalise import has_vietnamese_marks, normalise
+
+# Topic actions that exist today; others (training sign-up, reminders) are
+# answered with the topic's text until their features land.
+AVAILABLE_ACTIONS = {"menu", "privacy", "news"}
+
+
+def answer_language(turn: Turn, text: str) -> str:
+    if turn.services.kb.detect_language(text) == "en":
+        return "en"
+    if has_vietnamese_marks(text):
+        return "vi"
+    return turn.lang
+
+
+def render_topic(turn: Turn, topic: Topic, lang: str) -> Reply:
+    options: list[Option] = []
+    for option in topic.options:
+        label = option.label.get(lang) or option.label["vi"]
+        if option.topic:
+            options.append(Option(label, f"f:{option.topic}"))
+        elif option.url:
+            options.append(Option(label, url=option.url))
+        elif option.action in AVAILABLE_ACTIONS:
+            options.append(Option(label, f"m:{option.action}"))
+    if topic.action == "menu" or not options:
+        options.extend(menu_options(turn))
+    return Reply(topic.answer_for(lang, turn.today()), options)
+
+
+async def answer_topic(turn: Turn, topic_id: str) -> list[Reply]:
+    topic = turn.services.kb.topics[topic_id]
+    if topic.action == "privacy":
+        from handlers.privacy import privacy_menu
+
+        return await privacy_menu(turn)
+    return [render_topic(turn, topic, turn.lang)]
+
+
+async def free_text(turn: Turn) -> list[Reply]:
+    text = turn.text
+    kb = turn.services.kb
+    match = kb.matcher.match(text)
+    turn.session.add(
+        QuestionLog(
+            user_id=turn.user.id,
+            text=text[:2000],
+            normalised=normalise(text)[:2000],
+            outcome=match.outcome,
+            topic=match.topic,
+            score=float(match.score),
+        )
+    )
+    lang = answer_language(turn, text)
+    if match.outcome == ANSWER and match.topic:
+        topic = kb.topics[match.topic]
+        if topic.action == "privacy":
+            return await answer_topic(turn, topic.id)
+        return [render_topic(turn, topic, lang)]
+    saved = turn.user.language
+    turn.user.language = lang  # suggestions and apologies in the language of the question
+    try:
+        if match.outcome == SUGGEST:
+            options = [topic_option(turn, t) for t in match.suggestions]
+            return [turn.say("faq_suggest", options=options)]
+        return [turn.say("faq_fallback", options=menu_options(turn))]
+    finally:
+        turn.user.language = saved

@@ -1,0 +1,46 @@
+"""Main menu, help and cancel."""
+
+from __future__ import annotations
+
+from bot.core.messages import Option, Reply
+from bot.core.turn import Turn
+
+MENU_ITEMS = (
+    ("menu_faq", "m:faq"),
+    ("menu_training", "m:training"),
+    ("menu_events", "m:events"),
+    ("menu_news", "m:news"),
+    ("menu_privacy", "m:privacy"),
+)
+FAQ_EXAMPLES = ("domain.idvn.free", "domain.bizvn.free", "nq57.what", "campaign.digital_day")
+EVENT_TOPICS = ("campaign.innovation_day", "campaign.digital_day", "campaign.event_1510",
+                "bot.reminders")
+
+
+def menu_options(turn: Turn) -> list[Option]:
+    return [Option(turn.t(key), payload) for key, payload in MENU_ITEMS]
+
+
+def topic_option(turn: Turn, topic_id: str) -> Option:
+    topic = turn.services.kb.topics[topic_id]
+    return Option(topic.questions[turn.lang][0].rstrip("?") + "?", f"f:{topic_id}")
+
+
+async def show_menu(turn: Turn) -> list[Reply]:
+    turn.finish()
+    return [turn.say("menu", options=menu_options(turn))]
+
+
+async def faq_prompt(turn: Turn) -> list[Reply]:
+    return [turn.say("faq_prompt", options=[topic_option(turn, t) for t in FAQ_EXAMPLES])]
+
+
+async def events(turn: Turn) -> list[Reply]:
+    return [turn.say("events_intro", options=[topic_option(turn, t) for t in EVENT_TOPICS])]
+
+
+async def cancel(turn: Turn) -> list[Reply]:
+    if not turn.in_dialog:
+        return [turn.say("nothing_to_cancel", options=menu_options(turn))]
+    turn.finish()
+    return [turn.say("cancelled", options=menu_options(turn))]

@@ -1,0 +1,113 @@
+"""/start: greeting, then language → commune → who you are → news opt-in, each skippable."""
+
+from __future__ import annotations
+
+from bot.core.messages import Reply
+from bot.core.turn import Turn
+from handlers import commune_picker
+from handlers.menu import menu_options
+
+FLOW = "onboarding"
+AUDIENCES = (("youth", "aud_youth"), ("business", "aud_business"), ("staff", "aud_staff"),
+             ("other", "aud_other"))
+
+
+def _ask_language(turn: Turn) -> Reply:
+    return turn.say("ask_language", options=[
+        turn.option("opt_vi", "vi"), turn.option("opt_en", "en"), turn.option("opt_skip", "skip"),
+    ])
+
+
+def _ask_audience(turn: Turn) -> Reply:
+    options = [turn.option(key, value) for value, key in AUDIENCES]
+    options.append(turn.option("opt_skip", "skip"))
+    return turn.say("ask_audience", options=options)
+
+
+def _ask_news(turn: Turn) -> Reply:
+    return turn.say("ask_news", options=[
+        turn.option("opt_yes_news", "yes"), turn.option("opt_no_news", "no"),
+    ])
+
+
+async def start(turn: Turn) -> list[Reply]:
+    replies = [turn.say("welcome")]
+    payload = turn.text.strip()
+    preset = None
+    if payload.startswith("c_"):
+        commune = turn.services.communes.get(payload[2:])
+        if commune:
+            turn.user.commune_code = preset = commune.code
+            replies.append(turn.say("welcome_commune", commune=commune.name))
+    turn.start(FLOW, "language", preset_commune=preset)
+    replies.append(_ask_language(turn))
+    return replies
+
+
+async def step(turn: Turn) -> list[Reply]:
+    current = turn.state.step
+    if turn.choice is None and current in ("language", "audience", "news"):
+        # A question typed instead of a choice: answer it; the rest stays in the menu.
+        turn.finish()
+        turn.pass_on = True
+        return []
+    if current == "language":
+        if turn.choice in ("vi", "en"):
+            turn.user.language = turn.choice
+        return _after_language(turn)
+    if current == "commune":
+        code, replies = commune_picker.pick(turn)
+        if replies:
+            return replies
+        prefix = []
+        if code:
+            turn.user.commune_code = code
+            prefix = [turn.say("commune_set", commune=commune_picker.name(turn, code))]
+        turn.goto("audience")
+        return [*prefix, _ask_audience(turn)]
+    if current == "audience":
+        if turn.choice in dict(AUDIENCES):
+            turn.user.audience = turn.choice
+        if turn.user.commune_code:
+            turn.goto("news")
+            return [_ask_news(turn)]
+        return _done(turn)
+    if current == "news":
+        turn.user.news_opt_in = turn.choice == "yes"
+        return _done(turn)
+    turn.finish()
+    return _done(turn)
+
+
+def _after_language(turn: Turn) -> list[Reply]:
+    if turn.data.get("preset_commune"):
+        turn.goto("audience")
+        return [_ask_audience(turn)]
+    turn.goto("commune")
+    return [commune_picker.ask(turn)]
+
+
+def _done(turn: Turn) -> list[Reply]:
+    turn.finish()
+    return [turn.say("onboarding_done", options=menu_options(turn))]
+
+
+async def language(turn: Turn) -> list[Reply]:
+    """/lang: switch at once when given (/lang en), else offer both."""
+    wanted = turn.text.strip().lower()[:2]
+    if wanted in ("vi", "en"):
+        turn.user.language = wanted
+        turn.finish()
+        return [turn.say("language_set", options=menu_options(turn))]
+    turn.start("language", "choose")
+    return [turn.say("ask_language", options=[turn.option("opt_vi", "vi"),
+                                              turn.option("opt_en", "en")])]
+
+
+async def language_step(turn: Turn) -> list[Reply]:
+    if turn.choice in ("vi", "en"):
+        turn.user.language = turn.choice
+        turn.finish()
+        return [turn.say("language_set", options=menu_options(turn))]
+    return [turn.say("ask_language", options=[turn.option("opt_vi", "vi"),
+                                              turn.option("opt_en", "en")])]
