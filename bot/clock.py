@@ -28,3 +28,8 @@ class FixedClock:
 
 def local_today(clock: Clock, tz: ZoneInfo) -> date:
     return clock.now().astimezone(tz).date()
+
+
+def stored_now(clock: Clock) -> datetime:
+    """The clock's now as stored in the database: naive UTC."""
+    return clock.now().astimezone(UTC).replace(tzinfo=None)

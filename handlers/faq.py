@@ -6,6 +6,7 @@ can see what people ask that the knowledge base does not cover yet.
 
 from __future__ import annotations
 
+from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
 from bot.storage.models import QuestionLog
@@ -63,6 +64,7 @@ async def free_text(turn: Turn) -> list[Reply]:
             outcome=match.outcome,
             topic=match.topic,
             score=float(match.score),
+            created_at=stored_now(turn.clock),
         )
     )
     lang = answer_language(turn, text)

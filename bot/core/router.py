@@ -19,13 +19,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalogue import text as catalogue_text
-from bot.clock import Clock
+from bot.clock import Clock, stored_now
 from bot.config import Config
 from bot.core.flood import FloodGuard, Verdict
 from bot.core.messages import Incoming, Option, Reply
 from bot.core.options import remembered, resolve_typed
 from bot.core.turn import DIALOG_PREFIX, Turn
-from bot.storage.models import DialogState, User, utcnow
+from bot.storage.models import DialogState, User
 from knowledge.communes import CommunePicker
 from knowledge.kb import KnowledgeBase
 from knowledge.normalise import clean_text
@@ -110,8 +110,7 @@ class Conversation:
                 with_options = [r for r in replies if any(o.payload for o in r.options)]
                 state.options = remembered(with_options[-1].options) if with_options else []
                 state.nonce = turn.nonce if turn.emitted_dialog_options else ""
-                state.updated_at = utcnow()
-                user.last_seen_at = utcnow()
+                state.updated_at = user.last_seen_at = stored_now(self.services.clock)
         return replies
 
     async def _load(self, session: AsyncSession, incoming: Incoming) -> tuple[User, DialogState]:
@@ -127,6 +126,8 @@ class Conversation:
                 chat_id=incoming.chat_id,
                 display_name=(incoming.display_name or None) and incoming.display_name[:200],
                 language="en" if incoming.language_hint == "en" else "vi",
+                created_at=stored_now(self.services.clock),
+                last_seen_at=stored_now(self.services.clock),
             )
             session.add(user)
             await session.flush()
@@ -136,7 +137,8 @@ class Conversation:
             user.blocked = False  # they wrote to us, so they have not blocked the bot
         state = await session.get(DialogState, user.id)
         if state is None:
-            state = DialogState(user_id=user.id, data={}, options=[], nonce="")
+            state = DialogState(user_id=user.id, data={}, options=[], nonce="",
+                                updated_at=stored_now(self.services.clock))
             session.add(state)
         return user, state
 

@@ -24,7 +24,10 @@ def sqlite_file(url: str) -> Path | None:
         return None
     if parsed.database == ":memory:":
         return None
-    return Path(parsed.database)
+    name = parsed.database
+    if name.startswith("file:"):  # SQLite URI filename, e.g. file:/x.db?mode=ro
+        name = name[5:].split("?", 1)[0]
+    return Path(name)
 
 
 def create_engine(url: str) -> AsyncEngine:

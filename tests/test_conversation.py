@@ -1,0 +1,225 @@
+"""The conversation core as people meet it, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.app import build
+from bot.clock import FixedClock
+from bot.storage.models import DialogState, QuestionLog, User
+
+from .conftest import TODAY, Chat, make_config
+
+
+async def _user(app, user_id: str = "u1") -> User | None:
+    async with app.services.sessions() as session:
+        return await session.scalar(select(User).where(User.channel_user_id == user_id))
+
+
+async def test_a_new_user_is_greeted_as_an_automated_assistant_and_onboarded(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start")
+    assert "trợ lý tự động" in chat.text()
+    await chat.press("Tiếng Việt")
+    assert "xã, phường nào" in chat.text()
+    await chat.send("cam duong")
+    assert "Phường Cam Đường" in chat.text()
+    await chat.press("Doanh nghiệp")
+    await chat.press("Có, nhận tin")
+    assert "Hỏi đáp" in chat.options() and "Quyền riêng tư" in chat.options()
+    user = await _user(app)
+    assert (user.commune_code, user.audience, user.news_opt_in) == ("02671", "business", True)
+
+
+async def test_an_old_commune_name_typed_without_accents_is_understood(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start")
+    await chat.press("Bỏ qua")
+    await chat.send("xa ban phiet")
+    assert "Phường Lào Cai" in chat.text()
+
+
+async def test_an_ambiguous_name_offers_a_choice_and_the_choice_sticks(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start")
+    await chat.press("Bỏ qua")
+    await chat.send("Nam Cường")
+    assert any("Cam Đường" in o for o in chat.options())
+    await chat.press("Cam Đường")
+    assert "Phường Cam Đường" in chat.text()
+    assert (await _user(app)).commune_code == "02671"
+
+
+async def test_a_deep_link_preselects_the_commune_and_names_it(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start c_02671")
+    assert "Bạn ở **Phường Cam Đường**" in chat.text()
+    await chat.press("Tiếng Việt")
+    assert "Bạn là ai" in chat.text()  # the commune step is skipped
+
+
+async def test_numbers_and_option_words_pick_options_like_buttons(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start")
+    await chat.send("2")  # English
+    assert "Which commune" in chat.text()
+    await chat.send("skip")
+    assert "Who are you" in chat.text()
+
+
+async def test_a_number_outside_the_list_is_answered_politely(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start")
+    await chat.send("7")
+    assert "từ 1 đến 3" in chat.text()
+    assert len(chat.options()) == 3
+
+
+async def test_a_button_pressed_twice_is_a_stale_choice_and_changes_nothing(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start")
+    english = chat.payload("English")
+    await chat.send(payload=english)
+    await chat.send(payload=english)
+    assert "no longer valid" in chat.text()
+    async with app.services.sessions() as session:
+        user = await _user(app)
+        state = await session.get(DialogState, user.id)
+    assert state.step == "commune"  # still where the first press left them
+
+
+async def test_a_button_from_a_finished_dialog_or_a_forged_one_is_rejected(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start")
+    old = chat.payload("Tiếng Việt")
+    await chat.send("/cancel")
+    await chat.send(payload=old)
+    assert "không còn hiệu lực" in chat.text()
+    await chat.send(payload="f:not.a.topic")
+    assert "không còn hiệu lực" in chat.text()
+    await chat.send(payload="d:zzzzzz:yes")
+    assert "không còn hiệu lực" in chat.text()
+
+
+async def test_a_youth_asks_in_unaccented_vietnamese_and_gets_the_idvn_answer(app) -> None:
+    chat = Chat(app)
+    await chat.send("e 19t dk ten mien id.vn co mat tien ko")
+    assert "18 đến 23 tuổi" in chat.text() and "đã kết thúc" in chat.text()
+    async with app.services.sessions() as session:
+        log = await session.scalar(select(QuestionLog))
+    assert (log.outcome, log.topic) == ("answer", "domain.idvn.free")
+
+
+async def test_an_english_question_gets_an_english_answer(app) -> None:
+    chat = Chat(app)
+    await chat.send("What is an id.vn domain?")
+    assert "individuals" in chat.text()
+
+
+async def test_an_unknown_question_gets_an_apology_the_menu_and_is_logged(app) -> None:
+    chat = Chat(app)
+    await chat.send("cách nấu thắng cố ngon")
+    assert "chưa có câu trả lời" in chat.text() and "Hỏi đáp" in chat.options()
+    async with app.services.sessions() as session:
+        assert await session.scalar(select(QuestionLog.outcome)) == "fallback"
+
+
+async def test_a_suggestion_button_answers_that_topic(app) -> None:
+    chat = Chat(app)
+    await chat.send("thoi tiet sa pa")
+    assert chat.options()
+    await chat.send(payload=chat.last[-1].options[0].payload)
+    assert "5G" in chat.text()
+
+
+async def test_stickers_empty_text_and_emoji_get_a_clear_answer(app) -> None:
+    chat = Chat(app)
+    await chat.send(unsupported=True)
+    assert "tin nhắn chữ" in chat.text()
+    for text in ("", "   ", "😀😀", "\u200b"):
+        await chat.send(text)
+        assert "Mình chưa thấy nội dung" in chat.text()
+
+
+async def test_a_5000_character_message_is_answered_from_its_first_part(app) -> None:
+    chat = Chat(app)
+    await chat.send("id.vn là gì " + "a" * 5000)
+    assert "dài quá" in chat.text()
+
+
+async def test_unknown_commands_list_the_real_ones(app) -> None:
+    chat = Chat(app)
+    await chat.send("/xoa_het_di")
+    assert "/start" in chat.text() and "/forget" in chat.text()
+
+
+async def test_mydata_shows_what_is_stored_in_vietnamese_local_time(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start c_02671")
+    await chat.send("/mydata")
+    text = chat.text()
+    assert "Phường Cam Đường" in text
+    assert "10:00 ngày 23/11/2026" in text  # 03:00 UTC shown in Asia/Ho_Chi_Minh
+
+
+async def test_forget_asks_first_then_deletes_everything(app) -> None:
+    chat = Chat(app)
+    await chat.send("id.vn là gì")
+    await chat.send("/forget")
+    await chat.press("Giữ lại")
+    assert await _user(app) is not None
+    await chat.send("/forget")
+    await chat.press("Xóa hết")
+    assert "Đã xóa" in chat.text()
+    assert await _user(app) is None
+    async with app.services.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(QuestionLog)) == 0
+
+
+async def test_flood_gets_one_warning_then_silence(database_url: str) -> None:
+    config = make_config(database_url, flood={"max_messages": 3, "window_seconds": 10,
+                                              "mute_seconds": 30})
+    app = await build(config, clock=FixedClock(TODAY))
+    try:
+        chat = Chat(app)
+        replies = [await chat.send("xin chào") for _ in range(6)]
+        assert all(replies[:3])
+        assert "nhanh quá" in replies[3][0].text
+        assert replies[4] == [] and replies[5] == []
+    finally:
+        await app.close()
+
+
+async def test_the_dialog_resumes_at_the_same_step_after_a_restart(database_url: str) -> None:
+    first = await build(make_config(database_url), clock=FixedClock(TODAY))
+    chat = Chat(first)
+    await chat.send("/start")
+    await chat.press("Tiếng Việt")
+    await first.close()
+    second = await build(make_config(database_url), clock=FixedClock(TODAY))
+    try:
+        resumed = Chat(second)
+        await resumed.send("sa pa")  # the commune step's answer, not an FAQ question
+        assert "Đã chọn **Phường Sa Pa**" in resumed.text()
+        user = await _user(second)
+        assert user.commune_code == "03006"
+    finally:
+        await second.close()
+
+
+async def test_a_read_only_database_gets_a_polite_answer(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    app = await build(make_config(f"sqlite+aiosqlite:///{path}"), clock=FixedClock(TODAY))
+    await Chat(app).send("/start")
+    await app.close()
+    read_only = f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
+    app = await build(make_config(read_only), clock=FixedClock(TODAY), upgrade=False)
+    try:
+        replies = await Chat(app, user="new-user").send("xin chào")
+        assert "sự cố khi lưu dữ liệu" in replies[0].text
+        replies = await Chat(app, user="u1").send("id.vn là gì")
+        assert "sự cố khi lưu dữ liệu" in replies[0].text
+    finally:
+        await app.close()
