@@ -146,8 +146,13 @@ def _platform(raw: dict[str, Any], name: str) -> PlatformConfig:
     )
 
 
-def from_mapping(raw: dict[str, Any], env: dict[str, str] | None = None) -> Config:
-    """Build a validated Config from parsed YAML plus environment overrides."""
+def from_mapping(
+    raw: dict[str, Any], env: dict[str, str] | None = None, base: Path | None = None
+) -> Config:
+    """Build a validated Config from parsed YAML plus environment overrides.
+
+    Relative paths in the file are taken relative to BASE (the file's folder).
+    """
     env = dict(os.environ) if env is None else env
     if not isinstance(raw, dict):
         raise ConfigError("config: the file must be a mapping of keys (key: value)")
@@ -163,6 +168,8 @@ def from_mapping(raw: dict[str, Any], env: dict[str, str] | None = None) -> Conf
     knowledge = _section(raw, "knowledge")
     if knowledge.get("path") is not None:
         cfg.knowledge_path = Path(str(knowledge["path"])).expanduser()
+        if base is not None and not cfg.knowledge_path.is_absolute():
+            cfg.knowledge_path = base / cfg.knowledge_path
     if not cfg.knowledge_path.is_dir():
         raise ConfigError(f"knowledge.path: folder {cfg.knowledge_path} does not exist")
 
@@ -238,4 +245,4 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError(f"config: {file} is not valid YAML{where}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config: cannot read {file}: {exc}") from None
-    return from_mapping(raw or {})
+    return from_mapping(raw or {}, base=file.resolve().parent)

@@ -104,8 +104,13 @@ class CommunePicker:
         return self.by_code.get(code)
 
     def search(self, text: str, limit: int = 5) -> PickResult:
-        folded = " ".join(re.sub(r"[^\w\s.]", " ", fold(text)).split())
+        # "Tú Lệ, Văn Chấn": what follows a comma is the old district or province.
+        first = fold(text).split(",", 1)[0]
+        folded = " ".join(re.sub(r"[^\w\s.]", " ", first).split())
         typed_kind = None
+        words = folded.split(" ")
+        if len(words) > 1 and words[-1] in _TYPE_WORDS:  # "nghia lo phuong"
+            folded = " ".join([words[-1], *words[:-1]])
         head = folded.split(" ", 1)[0].rstrip(".")
         if head in _TYPE_WORDS and " " in folded:
             typed_kind = _TYPE_WORDS[head]

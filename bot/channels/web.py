@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "web"
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 APP_KEY: web.AppKey[App] = web.AppKey("bot_app", App)
+LOCKS_KEY: web.AppKey[WeakValueDictionary[str, asyncio.Lock]] = web.AppKey("locks")
 
 
 def render(reply: Reply) -> dict[str, Any]:
@@ -73,7 +74,7 @@ async def message(request: web.Request) -> web.Response:
     incoming = Incoming(CHANNEL, client_id, client_id, text=text, payload=payload,
                         language_hint=lang)
     app = request.app[APP_KEY]
-    locks: WeakValueDictionary[str, asyncio.Lock] = request.app["locks"]
+    locks = request.app[LOCKS_KEY]
     lock = locks.get(client_id)
     if lock is None:
         lock = locks[client_id] = asyncio.Lock()
@@ -92,7 +93,7 @@ async def healthz(request: web.Request) -> web.Response:
 def create_web_app(app: App) -> web.Application:
     web_app = web.Application(client_max_size=64 * 1024)
     web_app[APP_KEY] = app
-    web_app["locks"] = WeakValueDictionary()
+    web_app[LOCKS_KEY] = WeakValueDictionary()
     web_app.router.add_get("/", page)
     web_app.router.add_post("/api/message", message)
     web_app.router.add_get("/healthz", healthz)

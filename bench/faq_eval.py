@@ -1,0 +1,85 @@
+"""FAQ evaluation with two baselines, for any file shaped like shared/eval/faq-dev.yaml.
+
+    python bench/faq_eval.py ../shared/eval/faq-dev.yaml tests/data/faq-holdout.yaml
+
+Baselines (answer when the best score passes a conventional cut-off, else fall back):
+- difflib: stdlib SequenceMatcher over the same normalised variants (cut-off 0.6,
+  difflib.get_close_matches' default);
+- WRatio: plain rapidfuzz WRatio over the raw variants, no normalisation (cut-off 80).
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from knowledge import kb as knowledge_base  # noqa: E402
+from knowledge.evaluation import evaluate, read_eval  # noqa: E402
+from knowledge.matcher import ANSWER, FALLBACK, Match  # noqa: E402
+from knowledge.normalise import normalise  # noqa: E402
+
+
+def difflib_matcher(kb: knowledge_base.KnowledgeBase, cutoff: float = 0.6):
+    variants = [(normalise(v), t.id) for t in kb.topics.values() for v in t.all_variants()]
+
+    def match(question: str) -> Match:
+        q = normalise(question)
+        best: dict[str, float] = {}
+        for text, topic in variants:
+            score = difflib.SequenceMatcher(None, q, text).ratio()
+            if score > best.get(topic, 0.0):
+                best[topic] = score
+        ranked = sorted(best.items(), key=lambda x: x[1], reverse=True)
+        top, score = ranked[0]
+        if score >= cutoff:
+            return Match(ANSWER, top, score, ranked[:3])
+        return Match(FALLBACK, None, score, ranked[:3])
+
+    return match
+
+
+def wratio_matcher(kb: knowledge_base.KnowledgeBase, cutoff: float = 80):
+    variants = [(v, t.id) for t in kb.topics.values() for v in t.all_variants()]
+    texts = [v for v, _ in variants]
+
+    def match(question: str) -> Match:
+        found = process.extract(question, texts, scorer=fuzz.WRatio, limit=30)
+        ranked: list[tuple[str, float]] = []
+        for _, score, index in found:
+            topic = variants[index][1]
+            if topic not in dict(ranked):
+                ranked.append((topic, score / 100))
+        if not ranked:
+            return Match(FALLBACK, None, 0.0, [])
+        top, score = ranked[0]
+        if score * 100 >= cutoff:
+            return Match(ANSWER, top, score, ranked[:3])
+        return Match(FALLBACK, None, score, ranked[:3])
+
+    return match
+
+
+def main(paths: list[str]) -> int:
+    kb = knowledge_base.load(ROOT / "knowledge")
+    matchers = {
+        "matcher (ours)": kb.matcher.match,
+        "baseline difflib": difflib_matcher(kb),
+        "baseline WRatio": wratio_matcher(kb),
+    }
+    for path in paths:
+        items = read_eval(Path(path))
+        n_in = sum(1 for i in items if i.accepted)
+        print(f"\n{path}: {n_in} in scope, {len(items) - n_in} out of scope")
+        for name, match in matchers.items():
+            print("  " + evaluate(name, items, match).line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or [str(ROOT.parent / "shared" / "eval" / "faq-dev.yaml")]))

@@ -1,0 +1,92 @@
+"""The web chat's JSON API, driven like the page drives it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.channels.web import create_web_app
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(create_web_app(app))) as c:
+        yield c
+
+
+async def send(client: TestClient, **body: object) -> list[dict]:
+    response = await client.post("/api/message", json={"client_id": "browser-0001", **body})
+    assert response.status == 200
+    return (await response.json())["replies"]
+
+
+def option(replies: list[dict], label_part: str) -> str:
+    for reply in replies:
+        for opt in reply["options"]:
+            if label_part in opt["label"]:
+                return opt["payload"]
+    raise AssertionError(label_part)
+
+
+async def test_a_browser_goes_through_onboarding_by_tapping_and_typing(client) -> None:
+    replies = await send(client, text="/start")
+    assert "trợ lý tự động" in replies[0]["text"]
+    replies = await send(client, payload=option(replies, "Tiếng Việt"))
+    replies = await send(client, text="thi tran sa pa")
+    assert "Phường Sa Pa" in replies[0]["text"]
+    replies = await send(client, payload=option(replies, "Thanh niên"))
+    replies = await send(client, payload=option(replies, "Không"))
+    assert [o["label"] for o in replies[-1]["options"]][:2] == ["Hỏi đáp", "Đăng ký tập huấn"]
+
+
+async def test_answers_are_rendered_as_safe_html(client) -> None:
+    replies = await send(client, text="<b>id.vn</b> là gì?")
+    assert "<b>id.vn</b>" in replies[0]["html"]  # the answer's own bold, not the user's tag
+    replies = await send(client, text="<script>alert(1)</script>")
+    assert "<script>" not in replies[0]["html"]
+
+
+async def test_links_in_answers_become_links(client) -> None:
+    replies = await send(client, text="bình dân học vụ số học ở đâu")
+    assert '<a href="https://binhdanhocvuso.gov.vn"' in replies[0]["html"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[1,2]", b'{"client_id": "x"}', b'{"client_id": "browser-0001", "text": 5}'],
+)
+async def test_malformed_requests_get_a_400_with_a_reason(client, body: bytes) -> None:
+    response = await client.post("/api/message", data=body,
+                                 headers={"Content-Type": "application/json"})
+    assert response.status == 400
+    assert "error" in await response.json()
+
+
+async def test_healthz_checks_the_database(client, app) -> None:
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert (await response.json())["status"] == "ok"
+
+
+async def test_healthz_is_503_when_the_database_is_gone(tmp_path) -> None:
+    from bot.app import build
+
+    from .conftest import make_config
+
+    app = await build(make_config(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"))
+    from bot.storage.database import create_engine
+
+    await app.engine.dispose()
+    app.engine = create_engine("sqlite+aiosqlite:///file:/nonexistent/x.db?mode=ro&uri=true")
+    async with TestClient(TestServer(create_web_app(app))) as c:
+        response = await c.get("/healthz")
+        assert response.status == 503
+    await app.close()
+
+
+async def test_the_page_is_served_in_vietnamese(client) -> None:
+    response = await client.get("/")
+    body = await response.text()
+    assert response.status == 200 and 'lang="vi"' in body and "Trợ lý số tỉnh Lào Cai" in body
