@@ -223,3 +223,13 @@ async def test_a_read_only_database_gets_a_polite_answer(tmp_path: Path) -> None
         assert "sự cố khi lưu dữ liệu" in replies[0].text
     finally:
         await app.close()
+
+
+async def test_a_commune_that_matches_nothing_is_re_asked_and_can_be_skipped(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start")
+    await chat.press("Tiếng Việt")
+    await chat.send("Thành phố Hồ Chí Minh quận 1")
+    assert "chưa tìm thấy" in chat.text() and "Bỏ qua" in chat.options()
+    await chat.send("bac ha")  # the step is still open: a second try works
+    assert "Đã chọn **Xã Bắc Hà**" in chat.text()

@@ -158,3 +158,23 @@ def test_db_upgrade_and_kb_unanswered(tmp_path: Path) -> None:
     assert cli("db", "upgrade", env=env).returncode == 0
     result = cli("kb", "unanswered", "--since", "7d", env=env)
     assert result.returncode == 0 and "No unanswered" in result.stdout
+
+
+async def test_kb_unanswered_counts_what_people_asked_that_the_bot_could_not_answer(
+    tmp_path: Path,
+) -> None:
+    from bot.app import build
+
+    from .conftest import Chat, make_config
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    app = await build(make_config(url))
+    for user in ("a", "b", "c"):
+        await Chat(app, user=user).send("lịch cắt điện tuần này")
+    await Chat(app, user="d").send("id.vn là gì")
+    await app.close()
+    result = cli("kb", "unanswered", "--since", "1d", env={"DATABASE_URL": url})
+    assert result.returncode == 0
+    first = result.stdout.splitlines()[0].split()
+    assert first[0] == "3" and "cat dien" in result.stdout
+    assert "id.vn" not in result.stdout
