@@ -77,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # HTTP clients log request URLs, and chat-platform URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     from knowledge.kb import KnowledgeError
 
     try:
@@ -115,9 +118,15 @@ async def _run(config: Config) -> int:
     app = await build(config)
     runner = await start_web(app, config.web_host, config.web_port)
     log.info("channel web: chat page at http://%s:%d/", config.web_host, config.web_port)
-    for name, platform in (("telegram", config.telegram), ("zalo", config.zalo)):
-        if platform.token:
-            log.warning("channel %s: token configured, but this channel is not built yet", name)
+    channels = []
+    if config.telegram.token:
+        from bot.channels.telegram import TelegramChannel
+
+        telegram = TelegramChannel(app, config.telegram)
+        if await telegram.start():
+            channels.append(telegram)
+    if config.zalo.token:
+        log.warning("channel zalo: token configured, but this channel is not built yet")
     log.info("ready in %.2f s", time.perf_counter() - started)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -125,6 +134,8 @@ async def _run(config: Config) -> int:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping")
+    for channel in channels:
+        await channel.stop()
     await runner.cleanup()
     await app.close()
     return 0

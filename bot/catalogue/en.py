@@ -93,4 +93,12 @@ MESSAGES: dict[str, str] = {
         "What you entered before is kept."
     ),
     "internal_error": "Sorry, something went wrong. Please try again; what you entered is kept.",
+    # command menu shown by chat apps
+    "cmd_start": "Start, choose your commune",
+    "cmd_menu": "Main menu",
+    "cmd_help": "What the bot can do",
+    "cmd_cancel": "Cancel what is in progress",
+    "cmd_lang": "Change language",
+    "cmd_mydata": "See my data",
+    "cmd_forget": "Delete my data",
 }

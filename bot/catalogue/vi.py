@@ -103,4 +103,12 @@ MESSAGES: dict[str, str] = {
         "Những gì bạn đã nhập trước đó vẫn được giữ."
     ),
     "internal_error": "Xin lỗi, có lỗi xảy ra. Bạn thử lại nhé; những gì đã nhập vẫn được giữ.",
+    # command menu shown by chat apps
+    "cmd_start": "Bắt đầu, chọn xã/phường",
+    "cmd_menu": "Menu chính",
+    "cmd_help": "Bot làm được gì",
+    "cmd_cancel": "Hủy việc đang làm",
+    "cmd_lang": "Đổi ngôn ngữ",
+    "cmd_mydata": "Xem dữ liệu của tôi",
+    "cmd_forget": "Xóa dữ liệu của tôi",
 }

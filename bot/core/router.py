@@ -215,5 +215,14 @@ class Conversation:
         turn.text = args.strip()
         return await handler(turn)
 
+    async def set_blocked(self, channel: str, user_id: str, blocked: bool) -> None:
+        """A platform says the user blocked (or unblocked) the bot: never message them."""
+        async with self.services.sessions() as session, session.begin():
+            user = await session.scalar(
+                select(User).where(User.channel == channel, User.channel_user_id == user_id)
+            )
+            if user is not None:
+                user.blocked = blocked
+
     def stale(self, turn: Turn) -> list[Reply]:
         return [turn.say("stale_option", options=self.menu(turn))]

@@ -1,0 +1,294 @@
+"""Telegram channel on python-telegram-bot: Bot API updates in, neutral replies out.
+
+Translation only: every decision is the core's. One catch-all handler turns an
+update into an `Incoming`; replies become HTML messages with inline keyboards
+(callback data = the option's short payload, never user text), a contact
+button when the core asks for a phone, and documents for attachments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from weakref import WeakValueDictionary
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.app import App
+from bot.catalogue import text as catalogue_text
+from bot.config import PlatformConfig
+from bot.core.messages import Incoming, Option, Reply
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+TEXT_LIMIT = 4000  # under Telegram's 4,096, leaving room for markup
+CALLBACK_LIMIT = 64
+COMMANDS = ("start", "menu", "help", "cancel", "lang", "mydata", "forget")
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+T = TypeVar("T")
+
+
+def to_telegram_html(text: str) -> str:
+    """Escape everything, then the knowledge base's **bold**; Telegram links bare URLs itself."""
+    return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split at paragraph boundaries (then lines, then words), each piece under LIMIT."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for part in text.split("\n\n"):
+        while len(part) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            cut = part.rfind("\n", 0, limit)
+            cut = cut if cut > limit // 2 else part.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            pieces.append(part[:cut])
+            part = part[cut:].lstrip()
+        candidate = f"{current}\n\n{part}" if current else part
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            pieces.append(current)
+            current = part
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def inline_keyboard(options: list[Option]) -> InlineKeyboardMarkup | None:
+    rows = []
+    for option in options:
+        if option.url:
+            rows.append([InlineKeyboardButton(option.label[:64], url=option.url)])
+        elif option.payload and len(option.payload.encode()) <= CALLBACK_LIMIT:
+            rows.append([InlineKeyboardButton(option.label[:64], callback_data=option.payload)])
+        else:
+            log.warning("option payload longer than %d bytes dropped", CALLBACK_LIMIT)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class TelegramChannel:
+    def __init__(self, app: App, config: PlatformConfig) -> None:
+        assert config.token
+        self.app = app
+        self.config = config
+        self.secret = config.webhook.secret_token or secrets.token_urlsafe(32)
+        self.locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self.username: str | None = None
+
+    # -- lifecycle --------------------------------------------------------------
+
+    def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
+        builder = ApplicationBuilder().token(self.config.token or "").concurrent_updates(256)
+        if self.config.base_url:
+            base = self.config.base_url.rstrip("/")
+            builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+        builder = builder.connection_pool_size(64).get_updates_read_timeout(35)
+        application = builder.build()
+        application.add_handler(TypeHandler(Update, self.on_update))
+        application.add_error_handler(self.on_error)
+        return application
+
+    async def start(self) -> bool:
+        """Start polling or the webhook; False (logged once) if the token is refused."""
+        self.application = self.build()
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            log.error("channel telegram: the bot token was refused (401); channel not started")
+            return False
+        self.username = self.application.bot.username
+        await self._set_commands()
+        await self.application.start()
+        updater = self.application.updater
+        assert updater is not None
+        if self.config.mode == "webhook":
+            hook = self.config.webhook
+            await updater.start_webhook(
+                listen=hook.listen,
+                port=hook.port,
+                url_path=hook.path.lstrip("/"),
+                webhook_url=hook.url,
+                secret_token=self.secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            log.info("channel telegram: @%s, webhook on %s:%d%s", self.username, hook.listen,
+                     hook.port, hook.path)
+        else:
+            await updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=30)
+            log.info("channel telegram: @%s, long polling", self.username)
+        return True
+
+    async def stop(self) -> None:
+        if self.application is None:
+            return
+        if self.application.updater and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def _set_commands(self) -> None:
+        bot = self.application.bot  # type: ignore[union-attr]
+        for lang in ("vi", "en"):
+            commands = [BotCommand(c, catalogue_text(lang, f"cmd_{c}")) for c in COMMANDS]
+            await self._call(lambda c=commands, lg=lang: bot.set_my_commands(
+                c, language_code=None if lg == "vi" else lg))
+
+    # -- updates in -------------------------------------------------------------
+
+    async def on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.my_chat_member:
+            member = update.my_chat_member
+            if member.chat.type == ChatType.PRIVATE:
+                blocked = member.new_chat_member.status in (ChatMemberStatus.BANNED,
+                                                            ChatMemberStatus.LEFT)
+                await self.app.conversation.set_blocked(CHANNEL, str(member.from_user.id),
+                                                        blocked)
+            return
+        incoming = await self.translate(update)
+        if incoming is None:
+            return
+        lock = self.locks.get(incoming.chat_id)
+        if lock is None:
+            lock = self.locks[incoming.chat_id] = asyncio.Lock()
+        async with lock:  # one chat's updates are handled in order
+            replies = await self.app.conversation.handle(incoming)
+            for reply in replies:
+                await self.send(incoming.chat_id, reply)
+
+    async def translate(self, update: Update) -> Incoming | None:
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None:
+            return None
+        lang = "en" if (user.language_code or "").startswith("en") else None
+        group = chat.type != ChatType.PRIVATE
+        # In a group the group itself is the party: its commune and news choice are kept
+        # under the chat id, so a group can subscribe to its commune's news.
+        party = f"g{chat.id}" if group else str(user.id)
+        name = None if group else user.full_name
+        if update.callback_query:
+            query = update.callback_query
+            await self._quietly(query.answer())  # always answered, even when stale
+            if query.message is not None and isinstance(query.message, Message):
+                await self._quietly(query.message.edit_reply_markup(None))
+            return Incoming(CHANNEL, party, str(chat.id), payload=query.data or "",
+                            language_hint=lang, display_name=name)
+        message = update.message or update.edited_message
+        if message is None:
+            return None
+        text = message.text
+        if group:
+            text = self._addressed(text or "")
+            if text is None:
+                return None
+        if text:
+            return Incoming(CHANNEL, party, str(chat.id), text=text, language_hint=lang,
+                            display_name=name)
+        if message.contact and message.contact.user_id == user.id:
+            return Incoming(CHANNEL, party, str(chat.id), phone=message.contact.phone_number,
+                            language_hint=lang, display_name=name)
+        return Incoming(CHANNEL, party, str(chat.id), unsupported=True, language_hint=lang)
+
+    def _addressed(self, text: str) -> str | None:
+        """In groups the bot answers only commands and messages that mention it."""
+        mention = f"@{self.username}" if self.username else None
+        if text.startswith("/"):
+            command, _, rest = text.partition(" ")
+            if "@" in command and mention and not command.endswith(mention):
+                return None  # a command for another bot
+            return f"{command.split('@')[0]} {rest}".strip()
+        if mention and mention.lower() in text.lower():
+            return re.sub(re.escape(mention), "", text, flags=re.I).strip() or "/menu"
+        return None
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = getattr(update, "update_id", None)
+        log.error("telegram update %s failed: %r", update_id, context.error)
+        chat = getattr(update, "effective_chat", None)
+        if chat is not None:
+            await self._quietly(context.bot.send_message(
+                chat.id, catalogue_text("vi", "internal_error")))
+
+    # -- replies out ------------------------------------------------------------
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        bot = self.application.bot  # type: ignore[union-attr]
+        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+        if reply.request_phone:
+            label = next((o.label for o in reply.options), "📱")
+            markup = ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
+                                         one_time_keyboard=True, resize_keyboard=True)
+        else:
+            markup = inline_keyboard(reply.options)
+        chunks = split_text(reply.text)
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            sent = await self._call(lambda c=chunk, m=(markup if last else None): bot.send_message(
+                chat_id, to_telegram_html(c), parse_mode=ParseMode.HTML, reply_markup=m,
+                link_preview_options=None), chat_id=chat_id)
+            if sent is None:
+                return
+        if reply.attachment:
+            attachment = reply.attachment
+            await self._call(lambda: bot.send_document(
+                chat_id, InputFile(attachment.content, filename=attachment.filename)),
+                chat_id=chat_id)
+
+    async def _call(self, make: Callable[[], Awaitable[T]], chat_id: str | None = None,
+                    attempts: int = 4) -> T | None:
+        """Send with retries: wait out 429s, back off on network errors, flag blocked users."""
+        delay = 0.5
+        for attempt in range(1, attempts + 1):
+            try:
+                return await make()
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+                log.warning("telegram asked to wait %.0f s", seconds)
+                await asyncio.sleep(seconds)
+            except Forbidden:
+                if chat_id and not chat_id.startswith("-"):
+                    await self.app.conversation.set_blocked(CHANNEL, chat_id, True)
+                log.info("telegram chat %s blocked the bot", chat_id)
+                return None
+            except BadRequest as exc:
+                log.warning("telegram refused a message to %s: %s", chat_id, exc.message)
+                return None
+            except NetworkError as exc:
+                if attempt == attempts:
+                    log.error("telegram unreachable after %d attempts: %s", attempts, exc)
+                    return None
+                await asyncio.sleep(delay)
+                delay *= 2
+        return None
+
+    async def _quietly(self, awaitable: Awaitable[Any]) -> None:
+        try:
+            await awaitable
+        except Exception as exc:  # a stale query or an old message: nothing to do
+            log.debug("telegram call ignored: %r", exc)

@@ -1,0 +1,221 @@
+"""A fake Telegram Bot API on 127.0.0.1 for tests and benchmarks.
+
+It records every call, serves queued updates to getUpdates long polls, and can
+answer 429 (with retry_after) or 403 for chosen chats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Lào Cai", "username": "laocai_test_bot",
+            "can_join_groups": True, "can_read_all_group_messages": False,
+            "supports_inline_queries": False}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        markup = self.params.get("reply_markup") or {}
+        return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+class FakeTelegram:
+    def __init__(self, token: str = "123:TEST") -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.updates: list[dict[str, Any]] = []
+        self.update_ids = itertools.count(1)
+        self.message_ids = itertools.count(1000)
+        self.new_update = asyncio.Event()
+        self.forbidden_chats: set[int] = set()
+        self.too_many: int = 0  # answer this many sends with 429 first
+        self.retry_after = 1
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+        self.sent = asyncio.Event()
+
+    # -- server -----------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self.handle)
+        app.router.add_get("/bot{token}/{method}", self.handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        if self.runner:
+            await self.runner.cleanup()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401,
+                                      "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params: dict[str, Any] = {}
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.post()
+            for key, value in form.items():
+                if hasattr(value, "file"):
+                    params[key] = {"filename": value.filename, "content": value.file.read()}
+                    continue
+                try:
+                    params[key] = json.loads(value)
+                except (TypeError, ValueError):
+                    params[key] = value
+        elif request.can_read_body:
+            params = await request.json()
+        if method != "getUpdates":
+            self.calls.append(Call(method, params))
+        chat = params.get("chat_id")
+        if method.startswith("send") and method != "sendChatAction":
+            if chat is not None and int(chat) in self.forbidden_chats:
+                return web.json_response({"ok": False, "error_code": 403,
+                                          "description": "Forbidden: bot was blocked by the user"},
+                                         status=403)
+            if self.too_many > 0:
+                self.too_many -= 1
+                return web.json_response(
+                    {"ok": False, "error_code": 429,
+                     "description": f"Too Many Requests: retry after {self.retry_after}",
+                     "parameters": {"retry_after": self.retry_after}}, status=429)
+        result = await getattr(self, f"api_{method}", self.api_true)(params)
+        if method.startswith("send"):
+            self.sent.set()
+        return web.json_response({"ok": True, "result": result})
+
+    # -- methods ----------------------------------------------------------------
+
+    async def api_true(self, _params: dict[str, Any]) -> bool:
+        return True
+
+    async def api_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return BOT_USER
+
+    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        deadline = time.monotonic() + min(timeout, 0.5)
+        while True:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            if self.updates or time.monotonic() >= deadline:
+                batch = self.updates[:100]
+                return batch
+            self.new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.new_update.wait(), deadline - time.monotonic())
+
+    def _message(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        return {"message_id": next(self.message_ids), "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+                "from": BOT_USER, **extra}
+
+    async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params, text=params.get("text", ""))
+
+    async def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params, document={"file_id": "f1", "file_unique_id": "u1"})
+
+    async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        return self._message(params, text=params.get("text", "")) if "chat_id" in params else True
+
+    async def api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        return self._message(params, text="") if "chat_id" in params else True
+
+    # -- helpers for tests --------------------------------------------------------
+
+    def push(self, **update: Any) -> int:
+        update_id = next(self.update_ids)
+        self.updates.append({"update_id": update_id, **update})
+        self.new_update.set()
+        return update_id
+
+    @staticmethod
+    def user(user_id: int, lang: str = "vi") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}",
+                "language_code": lang}
+
+    def push_text(self, user_id: int, text: str, chat_id: int | None = None,
+                  chat_type: str = "private", lang: str = "vi") -> int:
+        chat = {"id": chat_id or user_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = f"User{user_id}"
+        else:
+            chat["title"] = "Nhóm xã"
+        return self.push(message={"message_id": next(self.message_ids), "date": int(time.time()),
+                                  "chat": chat, "from": self.user(user_id, lang), "text": text})
+
+    def push_sticker(self, user_id: int) -> int:
+        return self.push(message={
+            "message_id": next(self.message_ids), "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "U"},
+            "from": self.user(user_id),
+            "sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular",
+                        "width": 512, "height": 512, "is_animated": False,
+                        "is_video": False}})
+
+    def push_callback(self, user_id: int, data: str) -> int:
+        message = {"message_id": next(self.message_ids), "date": int(time.time()),
+                   "chat": {"id": user_id, "type": "private", "first_name": "U"},
+                   "from": BOT_USER, "text": "…"}
+        return self.push(callback_query={"id": str(next(self.message_ids)),
+                                         "from": self.user(user_id), "chat_instance": "ci",
+                                         "message": message, "data": data})
+
+    def push_blocked(self, user_id: int, blocked: bool = True) -> int:
+        member = {"user": BOT_USER, "status": "kicked" if blocked else "member"}
+        if blocked:
+            member["until_date"] = 0
+        old = {"user": BOT_USER, "status": "member" if blocked else "kicked"}
+        if not blocked:
+            old["until_date"] = 0
+        return self.push(my_chat_member={
+            "chat": {"id": user_id, "type": "private", "first_name": "U"},
+            "from": self.user(user_id), "date": int(time.time()),
+            "old_chat_member": old, "new_chat_member": member})
+
+    def sent_to(self, chat_id: int, method: str = "sendMessage") -> list[Call]:
+        return [c for c in self.calls if c.method == method and int(c.params["chat_id"]) == chat_id]
+
+    async def wait_for(self, predicate, limit_seconds: float = 10.0) -> Call:
+        deadline = time.monotonic() + limit_seconds
+        while time.monotonic() < deadline:
+            for call in self.calls:
+                if predicate(call):
+                    return call
+            self.sent.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.sent.wait(), 0.2)
+        seen = [(c.method, c.text[:40]) for c in self.calls]
+        raise AssertionError(f"no matching call; calls: {seen}")
+
+    async def wait_text(self, chat_id: int, fragment: str, after: int = 0,
+                        limit_seconds: float = 10.0) -> Call:
+        """The first sendMessage to CHAT_ID, among calls from index AFTER, containing FRAGMENT."""
+        def match(call: Call) -> bool:
+            return (call.method == "sendMessage" and int(call.params.get("chat_id", 0)) == chat_id
+                    and fragment in call.text and self.calls.index(call) >= after)
+        return await self.wait_for(match, limit_seconds)

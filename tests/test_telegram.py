@@ -1,0 +1,260 @@
+"""Telegram, end to end through python-telegram-bot and a fake Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from bot.app import App, build
+from bot.channels.telegram import TelegramChannel, split_text, to_telegram_html
+from bot.clock import FixedClock
+from bot.storage.models import User
+
+from .conftest import TODAY, make_config
+from .fake_telegram import Call, FakeTelegram
+from .test_process import free_port
+
+TOKEN = "123:TEST"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram(TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def telegram(
+    fake: FakeTelegram, database_url: str
+) -> AsyncIterator[tuple[FakeTelegram, App]]:
+    config = make_config(database_url, telegram={"token": TOKEN,
+                                                 "base_url": f"http://127.0.0.1:{fake.port}"})
+    app = await build(config, clock=FixedClock(TODAY))
+    channel = TelegramChannel(app, config.telegram)
+    assert await channel.start()
+    yield fake, app
+    await channel.stop()
+    await app.close()
+
+
+def button(call: Call, label_part: str) -> str:
+    for b in call.buttons:
+        if label_part in b["text"]:
+            return b["callback_data"]
+    raise AssertionError(f"{label_part!r} not in {[b['text'] for b in call.buttons]}")
+
+
+async def test_start_sets_the_command_menu_in_vietnamese_and_english(telegram) -> None:
+    fake, _ = telegram
+    commands = [c for c in fake.calls if c.method == "setMyCommands"]
+    assert {c.params.get("language_code") for c in commands} == {None, "en"}
+    assert any(c["command"] == "forget" for c in commands[0].params["commands"])
+
+
+async def test_onboarding_with_a_typed_commune_then_an_unaccented_question(telegram) -> None:
+    fake, app = telegram
+    fake.push_text(501, "/start")
+    welcome = await fake.wait_text(501, "Bạn muốn dùng ngôn ngữ nào")
+    fake.push_callback(501, button(welcome, "Tiếng Việt"))
+    await fake.wait_text(501, "xã, phường nào")
+    fake.push_text(501, "ban phiet")
+    chosen = await fake.wait_text(501, "Phường Lào Cai")
+    assert "<b>Phường Lào Cai</b>" in chosen.text  # formatted as Telegram HTML
+    mark = len(fake.calls)
+    fake.push_text(501, "e 19t dk ten mien id.vn co mat tien ko")
+    answer = await fake.wait_text(501, "18 đến 23 tuổi", after=mark)
+    assert answer.params["parse_mode"] == "HTML"
+    assert any(c.method == "answerCallbackQuery" for c in fake.calls)
+    async with app.services.sessions() as session:
+        user = await session.scalar(select(User).where(User.channel_user_id == "501"))
+    assert user.commune_code == "02647" and user.display_name == "User501"
+
+
+async def test_a_suggestion_button_is_pressed_and_answers(telegram) -> None:
+    fake, _ = telegram
+    fake.push_text(502, "thoi tiet sa pa")
+    suggest = await fake.wait_text(502, "Có phải bạn muốn hỏi")
+    fake.push_callback(502, suggest.buttons[0]["callback_data"])
+    await fake.wait_text(502, "5G")
+
+
+async def test_a_stale_button_is_answered_and_explained(telegram) -> None:
+    fake, _ = telegram
+    fake.push_callback(503, "d:abcdef:vi")
+    await fake.wait_text(503, "không còn hiệu lực")
+    await fake.wait_for(lambda c: c.method == "answerCallbackQuery")
+
+
+async def test_a_sticker_gets_a_please_write_text_reply(telegram) -> None:
+    fake, _ = telegram
+    fake.push_sticker(504)
+    await fake.wait_text(504, "tin nhắn chữ")
+
+
+async def test_a_5000_character_message_is_answered(telegram) -> None:
+    fake, _ = telegram
+    fake.push_text(505, "bình dân học vụ số là gì " + "ạ" * 5000)
+    await fake.wait_text(505, "dài quá")
+    await fake.wait_text(505, "binhdanhocvuso.gov.vn")
+
+
+async def test_a_deep_link_from_a_poster_names_the_commune(telegram) -> None:
+    fake, _ = telegram
+    fake.push_text(506, "/start c_02671")
+    await fake.wait_text(506, "Phường Cam Đường")
+
+
+async def test_html_in_a_question_is_sent_back_inert(telegram) -> None:
+    fake, _ = telegram
+    fake.push_text(507, "<b>bold</b> & <script>")
+    call = await fake.wait_for(lambda c: c.method == "sendMessage"
+                               and int(c.params["chat_id"]) == 507)
+    assert "<script>" not in call.text
+
+
+async def test_429_is_waited_out_and_the_message_still_arrives(telegram) -> None:
+    fake, _ = telegram
+    fake.too_many, fake.retry_after = 1, 1
+    fake.push_text(508, "id.vn là gì")
+    await fake.wait_text(508, "cá nhân", limit_seconds=15)
+
+
+async def test_a_user_who_blocked_the_bot_is_flagged(telegram) -> None:
+    fake, app = telegram
+    fake.push_text(509, "xin chào")
+    await fake.wait_text(509, "Xin chào")
+    fake.push_blocked(509)
+
+    async def flagged() -> bool:
+        async with app.services.sessions() as session:
+            user = await session.scalar(select(User).where(User.channel_user_id == "509"))
+            return bool(user and user.blocked)
+
+    for _ in range(50):
+        if await flagged():
+            break
+        await asyncio.sleep(0.1)
+    assert await flagged()
+
+
+async def test_a_403_on_send_flags_the_user_as_blocked(telegram) -> None:
+    fake, app = telegram
+    fake.forbidden_chats.add(510)
+    fake.push_text(510, "xin chào")
+    await fake.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == 510)
+    for _ in range(50):
+        async with app.services.sessions() as session:
+            user = await session.scalar(select(User).where(User.channel_user_id == "510"))
+        if user and user.blocked:
+            break
+        await asyncio.sleep(0.1)
+    assert user.blocked
+
+
+async def test_in_a_group_the_bot_answers_only_when_addressed(telegram) -> None:
+    fake, _ = telegram
+    fake.push_text(511, "id.vn là gì", chat_id=-900, chat_type="group")
+    fake.push_text(511, "@laocai_test_bot id.vn là gì", chat_id=-900, chat_type="group")
+    await fake.wait_text(-900, "cá nhân")
+    await asyncio.sleep(0.3)
+    assert len(fake.sent_to(-900)) == 1
+
+
+def test_long_answers_split_at_paragraphs_under_the_limit() -> None:
+    text = "\n\n".join(f"Đoạn {i} " + "chữ " * 300 for i in range(8))
+    pieces = split_text(text, 4000)
+    assert len(pieces) > 1 and all(len(p) <= 4000 for p in pieces)
+    assert all(p.startswith("Đoạn") for p in pieces)
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+
+
+def test_markup_is_escaped_before_bold_is_applied() -> None:
+    assert to_telegram_html("**a** <b>x</b> & y") == "<b>a</b> &lt;b&gt;x&lt;/b&gt; &amp; y"
+
+
+# -- the real process -----------------------------------------------------------------
+
+
+def _config(folder: Path, fake_port: int, web_port: int, webhook: dict | None = None) -> Path:
+    lines = [f"database:\n  url: sqlite+aiosqlite:///{folder / 'bot.db'}",
+             f"web:\n  port: {web_port}",
+             f"telegram:\n  base_url: http://127.0.0.1:{fake_port}"]
+    if webhook:
+        lines[-1] += "\n  mode: webhook\n  webhook:\n" + "".join(
+            f"    {k}: {v}\n" for k, v in webhook.items())
+    path = folder / "config.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+async def _stop(proc: subprocess.Popen[str]) -> str:
+    """SIGTERM and wait without blocking the loop that serves the fake Bot API."""
+    proc.send_signal(signal.SIGTERM)
+    loop = asyncio.get_running_loop()
+    output, _ = await loop.run_in_executor(None, lambda: proc.communicate(timeout=30))
+    return output
+
+
+def _run(config: Path) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN})
+    return proc
+
+
+async def test_the_real_process_serves_telegram_by_long_polling(fake, tmp_path: Path) -> None:
+    proc = _run(_config(tmp_path, fake.port, free_port()))
+    try:
+        fake.push_text(601, "/start c_02647")
+        await fake.wait_text(601, "Phường Lào Cai", limit_seconds=20)
+        fake.push_text(601, "cach dk ten mien id vn")
+        await fake.wait_text(601, "nhà đăng ký", limit_seconds=10)
+        assert any(c.method == "deleteWebhook" for c in fake.calls)
+    finally:
+        output = await _stop(proc)
+    assert proc.returncode == 0, output
+    assert "channel telegram: @laocai_test_bot, long polling" in output
+    assert TOKEN not in output  # the token never reaches the log
+
+
+async def test_the_webhook_rejects_a_wrong_secret_and_accepts_the_right_one(
+    fake, tmp_path: Path
+) -> None:
+    hook_port = free_port()
+    config = _config(tmp_path, fake.port, free_port(), webhook={
+        "url": "https://bot.example.vn/tg", "listen": "127.0.0.1", "port": hook_port,
+        "path": "/tg", "secret_token": "s3cret-token"})
+    proc = _run(config)
+    update = {"update_id": 77, "message": {
+        "message_id": 1, "date": 0, "chat": {"id": 602, "type": "private", "first_name": "A"},
+        "from": FakeTelegram.user(602), "text": "id.vn là gì"}}
+    url = f"http://127.0.0.1:{hook_port}/tg"
+    try:
+        await fake.wait_for(lambda c: c.method == "setWebhook", limit_seconds=20)
+        set_hook = next(c for c in fake.calls if c.method == "setWebhook")
+        assert set_hook.params["secret_token"] == "s3cret-token"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json=update) as r:
+                assert r.status == 403
+            async with http.post(url, json=update,
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as r:
+                assert r.status == 403
+            await asyncio.sleep(0.3)
+            assert not fake.sent_to(602)
+            async with http.post(url, json=update,
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}) as r:
+                assert r.status == 200
+        await fake.wait_text(602, "cá nhân", limit_seconds=10)
+    finally:
+        await _stop(proc)
