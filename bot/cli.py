@@ -12,8 +12,9 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import timedelta
+from typing import Any
 
 from bot.catalogue import text as catalogue_text
 from bot.clock import SystemClock, local_today
@@ -59,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     kb_sub.add_parser("check", help="validate the knowledge files")
     unanswered = kb_sub.add_parser("unanswered", help="most frequent unanswered questions")
     unanswered.add_argument("--since", default="7d", help="how far back, e.g. 7d, 24h")
+    qr = sub.add_parser("qr", help="a poster: QR code of the bot's deep link with a caption")
+    target = qr.add_mutually_exclusive_group(required=True)
+    target.add_argument("--commune", help="commune/ward code, e.g. 02671")
+    target.add_argument("--session", help="training session id")
+    target.add_argument("--event", help="event id")
+    qr.add_argument("--channel", choices=("telegram",), default="telegram")
+    qr.add_argument("-o", "--output", required=True, help="PNG file to write")
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply database migrations")
@@ -84,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "run":
-            return asyncio.run(_run(config))
+            return _run_loop(_run(config))
         if args.command == "chat":
             return asyncio.run(_chat(config, args.user))
         if args.command == "ask":
@@ -95,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check(config)
         if args.command == "kb" and args.kb_command == "unanswered":
             return asyncio.run(_unanswered(config, args.since))
+        if args.command == "qr":
+            return asyncio.run(_qr(config, args))
         if args.command == "db":
             return asyncio.run(_db_upgrade(config))
     except KnowledgeError as exc:
@@ -108,6 +118,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+def _run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """uvloop where available: a faster event loop for the long-running bot."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 async def _run(config: Config) -> int:
@@ -224,6 +243,39 @@ async def _unanswered(config: Config, since: str) -> int:
         print(f"No unanswered questions in the last {since}.")
     for normalised, count in rows:
         print(f"{count:5d}  {normalised}")
+    return 0
+
+
+async def _qr(config: Config, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.posters import deep_link, make_poster
+
+    if args.commune:
+        from bot.app import load_knowledge
+
+        _, communes = load_knowledge(config)
+        commune = communes.get(args.commune)
+        if commune is None:
+            print(f"qr: --commune: no commune or ward with code {args.commune}", file=sys.stderr)
+            return 2
+        payload, caption = f"c_{commune.code}", commune.name
+    elif args.session:
+        payload, caption = f"t_{args.session}", args.session
+    else:
+        payload, caption = f"e_{args.event}", args.event
+    if len(payload) > 64:
+        print("qr: the id is too long for a Telegram deep link (64 characters)", file=sys.stderr)
+        return 2
+    if not config.telegram.token:
+        print("qr: needs telegram.token (or TELEGRAM_BOT_TOKEN) to read the bot's username",
+              file=sys.stderr)
+        return 2
+    from bot.channels.telegram import bot_username
+
+    link = deep_link(await bot_username(config.telegram), payload)
+    make_poster(link, caption, Path(args.output))
+    print(f"{args.output}: {link}")
     return 0
 
 

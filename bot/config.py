@@ -65,6 +65,7 @@ class Config:
     )
     flood: FloodConfig = field(default_factory=FloodConfig)
     max_message_chars: int = 4000
+    max_concurrent_turns: int = 8
     log_level: str = "INFO"
 
     @property
@@ -209,6 +210,11 @@ def from_mapping(
         window_seconds=_positive(flood.get("window_seconds"), "flood.window_seconds", 10.0),
         mute_seconds=_positive(flood.get("mute_seconds"), "flood.mute_seconds", 30.0),
     )
+
+    turns = raw.get("max_concurrent_turns", cfg.max_concurrent_turns)
+    if isinstance(turns, bool) or not isinstance(turns, int) or turns < 1:
+        raise ConfigError("max_concurrent_turns: must be a whole number of at least 1")
+    cfg.max_concurrent_turns = turns
 
     level = str(raw.get("log_level", cfg.log_level)).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):

@@ -58,7 +58,7 @@ async def free_text(turn: Turn) -> list[Reply]:
     match = kb.matcher.match(text)
     turn.session.add(
         QuestionLog(
-            user_id=turn.user.id,
+            user=turn.user,
             text=text[:2000],
             normalised=normalise(text)[:2000],
             outcome=match.outcome,

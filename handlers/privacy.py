@@ -60,8 +60,7 @@ async def forget_step(turn: Turn) -> list[Reply]:
         await turn.session.execute(delete(QuestionLog).where(QuestionLog.user_id == turn.user.id))
         await turn.session.execute(delete(User).where(User.id == turn.user.id))
         turn.forgotten = True
-        turn.session.expunge(turn.state)
-        turn.session.expunge(turn.user)
+        turn.session.expunge_all()
         turn.user.language = lang
         return [turn.say("forget_done")]
     if turn.choice == "no":

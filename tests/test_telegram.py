@@ -258,3 +258,50 @@ async def test_the_webhook_rejects_a_wrong_secret_and_accepts_the_right_one(
         await fake.wait_text(602, "cá nhân", limit_seconds=10)
     finally:
         await _stop(proc)
+
+
+async def test_a_poster_qr_code_is_made_for_a_commune(fake, tmp_path: Path) -> None:
+    config = _config(tmp_path, fake.port, free_port())
+    out = tmp_path / "poster.png"
+    loop = asyncio.get_running_loop()
+    result = await loop.run_in_executor(None, lambda: subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), "qr", "--commune", "02671",
+         "-o", str(out)], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}))
+    assert result.returncode == 0, result.stderr
+    assert "https://t.me/laocai_test_bot?start=c_02671" in result.stdout
+    from PIL import Image
+
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.height > image.width  # code + caption
+
+
+def test_the_poster_encodes_the_deep_link() -> None:
+    import segno
+
+    from bot.posters import deep_link
+
+    link = deep_link("laocai_test_bot", "c_02671")
+    assert link == "https://t.me/laocai_test_bot?start=c_02671"
+    assert segno.make(link, error="m").designator  # encodable at error level M
+
+
+async def test_edited_messages_are_answered_like_new_ones(telegram) -> None:
+    fake, _ = telegram
+    fake.push(edited_message={
+        "message_id": 5, "date": 0, "edit_date": 1,
+        "chat": {"id": 512, "type": "private", "first_name": "U"},
+        "from": FakeTelegram.user(512), "text": "biz.vn là gì"})
+    await fake.wait_text(512, "kinh doanh")
+
+
+async def test_one_users_messages_are_answered_in_order(telegram) -> None:
+    fake, _ = telegram
+    questions = ["id.vn là gì", "biz.vn là gì", "nghị quyết 57 là gì", "xin chào"]
+    expected = ["cá nhân", "kinh doanh", "Bộ Chính trị", "Xin chào"]
+    for q in questions:
+        fake.push_text(513, q)
+    await fake.wait_text(513, expected[-1])
+    texts = [c.text for c in fake.sent_to(513)]
+    positions = [next(i for i, t in enumerate(texts) if e in t) for e in expected]
+    assert positions == sorted(positions)

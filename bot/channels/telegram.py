@@ -89,6 +89,15 @@ def inline_keyboard(options: list[Option]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def application_builder(config: PlatformConfig) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
+    """PTB's builder for CONFIG: token, optional self-hosted (or fake) Bot API server."""
+    builder = ApplicationBuilder().token(config.token or "").concurrent_updates(256)
+    if config.base_url:
+        base = config.base_url.rstrip("/")
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    return builder.connection_pool_size(64).get_updates_read_timeout(35)
+
+
 class TelegramChannel:
     def __init__(self, app: App, config: PlatformConfig) -> None:
         assert config.token
@@ -102,12 +111,7 @@ class TelegramChannel:
     # -- lifecycle --------------------------------------------------------------
 
     def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
-        builder = ApplicationBuilder().token(self.config.token or "").concurrent_updates(256)
-        if self.config.base_url:
-            base = self.config.base_url.rstrip("/")
-            builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-        builder = builder.connection_pool_size(64).get_updates_read_timeout(35)
-        application = builder.build()
+        application = application_builder(self.config).build()
         application.add_handler(TypeHandler(Update, self.on_update))
         application.add_error_handler(self.on_error)
         return application
@@ -292,3 +296,11 @@ class TelegramChannel:
             await awaitable
         except Exception as exc:  # a stale query or an old message: nothing to do
             log.debug("telegram call ignored: %r", exc)
+
+
+async def bot_username(config: PlatformConfig) -> str:
+    """The bot's @username from getMe, for deep links on posters."""
+    bot = application_builder(config).build().bot
+    async with bot:
+        me = await bot.get_me()
+    return me.username

@@ -8,11 +8,13 @@ and anything a handler writes are committed in one transaction.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Turn], Awaitable[list[Reply]]]
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.S)
 _HAS_CONTENT = re.compile(r"\w")
+LAST_SEEN_PRECISION = timedelta(minutes=1)
 
 
 @dataclass
@@ -56,6 +59,9 @@ class Conversation:
         self.free_text: Handler | None = None
         self.menu: Callable[[Turn], list[Option]] = lambda turn: []
         self.flood = FloodGuard(services.config.flood)
+        # Bounded turns in flight: more only queue on the database (SQLite has one
+        # writer) and cost CPU; channels keep sending replies concurrently outside it.
+        self.slots = asyncio.Semaphore(services.config.max_concurrent_turns)
 
     # -- wiring ---------------------------------------------------------------
 
@@ -85,7 +91,8 @@ class Conversation:
             return [Reply(catalogue_text(lang, "flood", seconds=seconds))]
         for attempt in (1, 2):
             try:
-                return await self._handle_once(incoming)
+                async with self.slots:
+                    return await self._handle_once(incoming)
             except IntegrityError:
                 if attempt == 2:  # two first messages raced to create the user
                     log.exception("integrity error for %s user %s", incoming.channel,
@@ -105,15 +112,27 @@ class Conversation:
         async with self.services.sessions() as session, session.begin():
             user, state = await self._load(session, incoming)
             turn = Turn(incoming, session, user, state, self.services)
+            before = (state.flow, state.step, state.data, state.options, state.nonce)
             replies = await self._dispatch(turn)
             if not turn.forgotten:
                 with_options = [r for r in replies if any(o.payload for o in r.options)]
-                state.options = remembered(with_options[-1].options) if with_options else []
-                state.nonce = turn.nonce if turn.emitted_dialog_options else ""
-                state.updated_at = user.last_seen_at = stored_now(self.services.clock)
+                options = remembered(with_options[-1].options) if with_options else []
+                nonce = turn.nonce if turn.emitted_dialog_options else ""
+                if state.options != options:
+                    state.options = options
+                if state.nonce != nonce:
+                    state.nonce = nonce
+                now = stored_now(self.services.clock)
+                # Write only what changed: most messages touch no dialog state.
+                if (state.flow, state.step, state.data, state.options, state.nonce) != before:
+                    state.updated_at = now
+                if now - user.last_seen_at >= LAST_SEEN_PRECISION:
+                    user.last_seen_at = now
         return replies
 
     async def _load(self, session: AsyncSession, incoming: Incoming) -> tuple[User, DialogState]:
+        """The user and their dialog state in one query; both created for a first message."""
+        now = stored_now(self.services.clock)
         user = await session.scalar(
             select(User).where(
                 User.channel == incoming.channel, User.channel_user_id == incoming.user_id
@@ -126,21 +145,19 @@ class Conversation:
                 chat_id=incoming.chat_id,
                 display_name=(incoming.display_name or None) and incoming.display_name[:200],
                 language="en" if incoming.language_hint == "en" else "vi",
-                created_at=stored_now(self.services.clock),
-                last_seen_at=stored_now(self.services.clock),
+                news_opt_in=False,
+                blocked=False,
+                created_at=now,
+                last_seen_at=now,
             )
             session.add(user)
-            await session.flush()
         elif incoming.chat_id and user.chat_id != incoming.chat_id:
             user.chat_id = incoming.chat_id
         if user.blocked:
             user.blocked = False  # they wrote to us, so they have not blocked the bot
-        state = await session.get(DialogState, user.id)
-        if state is None:
-            state = DialogState(user_id=user.id, data={}, options=[], nonce="",
-                                updated_at=stored_now(self.services.clock))
-            session.add(state)
-        return user, state
+        if user.dialog is None:
+            user.dialog = DialogState(data={}, options=[], nonce="", updated_at=now)
+        return user, user.dialog
 
     # -- dispatch ---------------------------------------------------------------
 

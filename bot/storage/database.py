@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+SQLITE_POOL = 1
+
 
 class DatabaseError(Exception):
     """A storage problem worded for the operator."""
@@ -34,7 +36,12 @@ def create_engine(url: str) -> AsyncEngine:
     file = sqlite_file(url)
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # SQLite has one writer at a time: a small pool keeps sessions queueing in the
+        # event loop instead of in SQLite's busy handler, one aiosqlite thread each.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=SQLITE_POOL, max_overflow=0,
+            pool_timeout=60,
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

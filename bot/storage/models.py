@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
@@ -45,6 +45,10 @@ class User(Base):
     consent_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Loaded with the user in one query: every message needs both.
+    dialog: Mapped[DialogState | None] = relationship(
+        lazy="joined", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class DialogState(Base):
@@ -78,3 +82,4 @@ class QuestionLog(Base):
     topic: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user: Mapped[User | None] = relationship()

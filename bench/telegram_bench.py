@@ -1,0 +1,136 @@
+"""Telegram throughput: N simulated users each send a question through the fake Bot API.
+
+    python bench/telegram_bench.py [--users 2000]
+
+The real `laocai-bot run` process polls a fake Bot API served by this script on
+127.0.0.1 (no rate limits). Reports updates handled per second (first update
+offered → last reply received) and per-update reply latency (update offered →
+its first sendMessage), on SQLite and on PostgreSQL when reachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fake_telegram import FakeTelegram  # noqa: E402
+
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+QUESTIONS = ["id.vn là gì", "e 19t dk ten mien id.vn co mat tien ko", "biz.vn có miễn phí không",
+             "nghị quyết 57 là gì", "ngay chuyen doi so quoc gia", "gia vang hom nay"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def spawn_bot(config: Path, database_url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:BENCH", "DATABASE_URL": database_url}
+    return subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "run"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def reset_postgres() -> bool:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=3)
+    except Exception:
+        return False
+    await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    await conn.close()
+    return True
+
+
+async def run_once(label: str, database_url: str, users: int) -> None:
+    fake = FakeTelegram("123:BENCH")
+    await fake.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "config.yaml"
+        config.write_text(f"web:\n  port: {free_port()}\nlog_level: WARNING\n"
+                          f"telegram:\n  base_url: http://127.0.0.1:{fake.port}\n")
+        proc = spawn_bot(config, database_url)
+        try:
+            await fake.wait_for(lambda c: c.method == "setMyCommands", 30)
+            await asyncio.sleep(0.5)
+            offered: dict[int, float] = {}
+            start = time.monotonic()
+            for i in range(users):
+                chat = 10_000 + i
+                fake.push_text(chat, QUESTIONS[i % len(QUESTIONS)])
+                offered[chat] = time.monotonic()
+            first_reply: dict[int, float] = {}
+            deadline = time.monotonic() + 300
+            seen = 0
+            while len(first_reply) < users and time.monotonic() < deadline:
+                for call in fake.calls[seen:]:
+                    if call.method == "sendMessage":
+                        chat = int(call.params["chat_id"])
+                        first_reply.setdefault(chat, call.at)
+                seen = len(fake.calls)
+                await asyncio.sleep(0.02)
+            elapsed = max(first_reply.values()) - start
+            latencies = sorted(first_reply[c] - offered[c] for c in first_reply)
+            p50 = statistics.median(latencies)
+            p95 = latencies[int(len(latencies) * 0.95) - 1]
+            print(f"{label:<10} burst: {len(first_reply)}/{users} users answered in "
+                  f"{elapsed:.2f} s: {len(first_reply) / elapsed:,.0f} updates/s "
+                  f"(queueing latency p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms)")
+            await paced(fake, label, rate=100, seconds=5)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.get_running_loop().run_in_executor(None, proc.wait)
+            await fake.stop()
+
+
+async def paced(fake: FakeTelegram, label: str, rate: int, seconds: int) -> None:
+    """Updates offered at a steady RATE below capacity: the latency a user feels."""
+    offered: dict[int, float] = {}
+    base = 50_000
+    start = time.monotonic()
+    for i in range(rate * seconds):
+        await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+        fake.push_text(base + i, QUESTIONS[i % len(QUESTIONS)])
+        offered[base + i] = time.monotonic()
+    deadline = time.monotonic() + 30
+    replies: dict[int, float] = {}
+    while len(replies) < len(offered) and time.monotonic() < deadline:
+        for call in fake.calls:
+            if call.method == "sendMessage" and int(call.params["chat_id"]) in offered:
+                replies.setdefault(int(call.params["chat_id"]), call.at)
+        await asyncio.sleep(0.05)
+    latencies = sorted(replies[c] - offered[c] for c in replies)
+    print(f"{label:<10} paced at {rate}/s for {seconds} s: {len(replies)}/{len(offered)} answered; "
+          f"reply latency p50 {statistics.median(latencies) * 1000:.1f} ms, "
+          f"p95 {latencies[int(len(latencies) * 0.95) - 1] * 1000:.1f} ms")
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        await run_once("SQLite", f"sqlite+aiosqlite:///{tmp}/bench.db", args.users)
+    if await reset_postgres():
+        await run_once("PostgreSQL", PG_URL, args.users)
+    else:
+        print("PostgreSQL: not reachable, skipped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
