@@ -49,6 +49,18 @@ async def build(config: Config, clock: Clock | None = None, upgrade: bool = True
 
         await migrate.upgrade(engine)
     services = Services(config, session_factory(engine), kb, communes, clock or SystemClock())
+    if upgrade:
+        await sync_trainings(services)
     conversation = Conversation(services)
     handlers.register(conversation)
     return App(config, engine, services, conversation)
+
+
+async def sync_trainings(services: Services) -> None:
+    """knowledge/trainings.yaml into the database, next to sessions added from the CLI."""
+    from bot.training_store import sync_from_yaml
+    from knowledge.trainings import load_sessions
+
+    specs = load_sessions(services.config.knowledge_path / "trainings.yaml", services.config.tz)
+    async with services.sessions() as session, session.begin():
+        await sync_from_yaml(session, specs)

@@ -137,6 +137,9 @@ async def _run(config: Config) -> int:
     app = await build(config)
     runner = await start_web(app, config.web_host, config.web_port)
     log.info("channel web: chat page at http://%s:%d/", config.web_host, config.web_port)
+    from bot.outbox import DeliveryWorker
+
+    worker = DeliveryWorker(app.services.sessions, app.services.clock)
     channels = []
     if config.telegram.token:
         from bot.channels.telegram import TelegramChannel
@@ -144,6 +147,8 @@ async def _run(config: Config) -> int:
         telegram = TelegramChannel(app, config.telegram)
         if await telegram.start():
             channels.append(telegram)
+            worker.register("telegram", telegram.deliver)
+    worker.start()
     if config.zalo.token:
         log.warning("channel zalo: token configured, but this channel is not built yet")
     log.info("ready in %.2f s", time.perf_counter() - started)
@@ -153,6 +158,7 @@ async def _run(config: Config) -> int:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping")
+    await worker.stop()
     for channel in channels:
         await channel.stop()
     await runner.cleanup()

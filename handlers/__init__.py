@@ -5,7 +5,15 @@ from __future__ import annotations
 from bot.core.messages import Reply
 from bot.core.router import Conversation
 from bot.core.turn import Turn
-from handlers import faq, menu, news, onboarding, privacy
+from handlers import (
+    faq,
+    menu,
+    my_registrations,
+    news,
+    onboarding,
+    privacy,
+    training_signup,
+)
 
 
 def register(conversation: Conversation) -> None:
@@ -21,15 +29,20 @@ def register(conversation: Conversation) -> None:
     c.command("lang", "ngonngu")(onboarding.language)
     c.command("mydata")(privacy.my_data)
     c.command("forget")(privacy.forget)
+    c.command("dangky", "signup")(_signup)
+    c.command("lichcuatoi", "mine")(my_registrations.show_mine)
 
     c.flow(onboarding.FLOW, onboarding.step)
     c.flow("language", onboarding.language_step)
     c.flow(news.FLOW, news.step)
     c.flow(privacy.FLOW, privacy.forget_step)
+    c.flow(training_signup.FLOW, training_signup.step)
+    c.flow(my_registrations.FLOW, my_registrations.step)
 
     c.action("menu", menu.show_menu)
     c.action("faq", menu.faq_prompt)
-    c.action("training", _training)
+    c.action("training", _signup)
+    c.action("mine", my_registrations.show_mine)
     c.action("events", menu.events)
     c.action("news", news.settings)
     c.action("stopnews", news.stop_news)
@@ -43,5 +56,5 @@ async def _help(turn: Turn) -> list[Reply]:
     return await faq.answer_topic(turn, "bot.help")
 
 
-async def _training(turn: Turn) -> list[Reply]:
-    return await faq.answer_topic(turn, "training.signup")
+async def _signup(turn: Turn) -> list[Reply]:
+    return await training_signup.start(turn)

@@ -10,14 +10,14 @@ from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
 from bot.storage.models import QuestionLog
-from handlers.menu import menu_options, topic_option
+from handlers.menu import TOPIC_ACTIONS, menu_options, topic_option
 from knowledge.kb import Topic
 from knowledge.matcher import ANSWER, SUGGEST
 from knowledge.normalise import has_vietnamese_marks, normalise
 
-# Topic actions that exist today; others (training sign-up, reminders) are
-# answered with the topic's text until their features land.
-AVAILABLE_ACTIONS = {"menu", "privacy", "news"}
+# Topic actions that start a feature when the question asks for it outright
+# ("tôi muốn đăng ký tập huấn"); other topics show the action as a button.
+STARTS_FEATURE = {"training.signup", "training.mine"}
 
 
 def answer_language(turn: Turn, text: str) -> str:
@@ -36,8 +36,8 @@ def render_topic(turn: Turn, topic: Topic, lang: str) -> Reply:
             options.append(Option(label, f"f:{option.topic}"))
         elif option.url:
             options.append(Option(label, url=option.url))
-        elif option.action in AVAILABLE_ACTIONS:
-            options.append(Option(label, f"m:{option.action}"))
+        elif option.action in TOPIC_ACTIONS:
+            options.append(Option(label, f"m:{TOPIC_ACTIONS[option.action]}"))
     if topic.action == "menu" or not options:
         options.extend(menu_options(turn))
     return Reply(topic.answer_for(lang, turn.today()), options)
@@ -72,6 +72,12 @@ async def free_text(turn: Turn) -> list[Reply]:
         topic = kb.topics[match.topic]
         if topic.action == "privacy":
             return await answer_topic(turn, topic.id)
+        if topic.action in STARTS_FEATURE:
+            from handlers import my_registrations, training_signup
+
+            if topic.action == "training.signup":
+                return await training_signup.start(turn)
+            return await my_registrations.show_mine(turn)
         return [render_topic(turn, topic, lang)]
     saved = turn.user.language
     turn.user.language = lang  # suggestions and apologies in the language of the question

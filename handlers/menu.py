@@ -39,6 +39,11 @@ async def events(turn: Turn) -> list[Reply]:
     return [turn.say("events_intro", options=[topic_option(turn, t) for t in EVENT_TOPICS])]
 
 
+# Topic actions (knowledge files) → menu actions (router).
+TOPIC_ACTIONS = {"training.signup": "training", "training.mine": "mine", "menu": "menu",
+                 "privacy": "privacy", "news": "news", "reminders": "events"}
+
+
 async def cancel(turn: Turn) -> list[Reply]:
     if not turn.in_dialog:
         return [turn.say("nothing_to_cancel", options=menu_options(turn))]

@@ -31,8 +31,12 @@ def _ask_news(turn: Turn) -> Reply:
 
 
 async def start(turn: Turn) -> list[Reply]:
-    replies = [turn.say("welcome")]
     payload = turn.text.strip()
+    if payload.startswith("t_"):  # a poster for a training session
+        from handlers import training_signup
+
+        return [turn.say("welcome"), *await training_signup.start(turn, payload[2:])]
+    replies = [turn.say("welcome")]
     preset = None
     if payload.startswith("c_"):
         commune = turn.services.communes.get(payload[2:])

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select
 
+from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
 from bot.storage.models import QuestionLog, User
 from bot.timefmt import show
+from bot.training_store import forget_user
 from handlers import commune_picker
 from handlers.menu import menu_options
 
@@ -57,6 +59,10 @@ async def forget(turn: Turn) -> list[Reply]:
 async def forget_step(turn: Turn) -> list[Reply]:
     if turn.choice == "yes":
         lang = turn.lang
+        from handlers.my_registrations import notify_promoted
+
+        for promoted in await forget_user(turn.session, turn.user.id, stored_now(turn.clock)):
+            await notify_promoted(turn, promoted)
         await turn.session.execute(delete(QuestionLog).where(QuestionLog.user_id == turn.user.id))
         await turn.session.execute(delete(User).where(User.id == turn.user.id))
         turn.forgotten = True

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 TEXT_LIMIT = 4000  # under Telegram's 4,096, leaving room for markup
 CALLBACK_LIMIT = 64
-COMMANDS = ("start", "menu", "help", "cancel", "lang", "mydata", "forget")
+COMMANDS = ("start", "menu", "dangky", "lichcuatoi", "help", "cancel", "lang", "mydata", "forget")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 T = TypeVar("T")
 
@@ -107,6 +107,7 @@ class TelegramChannel:
         self.locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.username: str | None = None
+        self.last_outcome = "sent"
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -240,6 +241,12 @@ class TelegramChannel:
 
     # -- replies out ------------------------------------------------------------
 
+    async def deliver(self, chat_id: str, reply: Reply) -> str:
+        """For the delivery worker: 'sent', 'blocked' or 'failed'."""
+        self.last_outcome = "sent"
+        await self.send(chat_id, reply)
+        return self.last_outcome
+
     async def send(self, chat_id: str, reply: Reply) -> None:
         bot = self.application.bot  # type: ignore[union-attr]
         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None
@@ -276,15 +283,18 @@ class TelegramChannel:
                 log.warning("telegram asked to wait %.0f s", seconds)
                 await asyncio.sleep(seconds)
             except Forbidden:
+                self.last_outcome = "blocked"
                 if chat_id and not chat_id.startswith("-"):
                     await self.app.conversation.set_blocked(CHANNEL, chat_id, True)
                 log.info("telegram chat %s blocked the bot", chat_id)
                 return None
             except BadRequest as exc:
+                self.last_outcome = "failed"
                 log.warning("telegram refused a message to %s: %s", chat_id, exc.message)
                 return None
             except NetworkError as exc:
                 if attempt == attempts:
+                    self.last_outcome = "failed"
                     log.error("telegram unreachable after %d attempts: %s", attempts, exc)
                     return None
                 await asyncio.sleep(delay)

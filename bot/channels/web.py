@@ -35,7 +35,9 @@ def render(reply: Reply) -> dict[str, Any]:
         "text": to_plain(reply.text),
         "html": to_html(reply.text),
         "options": [
-            {"label": o.label, "payload": o.payload, "url": o.url} for o in reply.options
+            {"label": o.label, "payload": o.payload, "url": o.url}
+            for o in reply.options
+            if o.payload or o.url
         ],
         "attachment": (
             {"filename": reply.attachment.filename, "text": reply.attachment.text_fallback}
@@ -84,6 +86,16 @@ async def message(request: web.Request) -> web.Response:
                              dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
+async def inbox(request: web.Request) -> web.Response:
+    """Messages the bot sent on its own (a freed seat, a new session), polled by the page."""
+    client_id = request.query.get("client_id", "")
+    if not _CLIENT_ID.match(client_id):
+        return _error(400, "client_id must be 8-64 letters, digits, - or _")
+    replies = await request.app[APP_KEY].conversation.inbox(CHANNEL, client_id)
+    return web.json_response({"replies": [render(r) for r in replies]},
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
 async def healthz(request: web.Request) -> web.Response:
     if await request.app[APP_KEY].healthy():
         return web.json_response({"status": "ok"})
@@ -96,6 +108,7 @@ def create_web_app(app: App) -> web.Application:
     web_app[LOCKS_KEY] = WeakValueDictionary()
     web_app.router.add_get("/", page)
     web_app.router.add_post("/api/message", message)
+    web_app.router.add_get("/api/inbox", inbox)
     web_app.router.add_get("/healthz", healthz)
     return web_app
 

@@ -232,6 +232,17 @@ class Conversation:
         turn.text = args.strip()
         return await handler(turn)
 
+    async def inbox(self, channel: str, user_id: str) -> list[Reply]:
+        """Queued messages for a user of a channel that cannot push (web, terminal)."""
+        from bot.outbox import take_inbox
+
+        async with self.services.sessions() as session, session.begin():
+            user = await session.scalar(
+                select(User).where(User.channel == channel, User.channel_user_id == user_id))
+            if user is None:
+                return []
+            return await take_inbox(session, user.id, stored_now(self.services.clock))
+
     async def set_blocked(self, channel: str, user_id: str, blocked: bool) -> None:
         """A platform says the user blocked (or unblocked) the bot: never message them."""
         async with self.services.sessions() as session, session.begin():

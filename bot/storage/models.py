@@ -83,3 +83,85 @@ class QuestionLog(Base):
     score: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     user: Mapped[User | None] = relationship()
+
+
+class TrainingSession(Base):
+    """A training session, from knowledge/trainings.yaml or `laocai-bot training add`."""
+
+    __tablename__ = "training_sessions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title_vi: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    audience: Mapped[str] = mapped_column(String(16), default="all")
+    description_vi: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    place: Mapped[str] = mapped_column(String(300))
+    link: Mapped[str | None] = mapped_column(String(300))
+    commune_code: Mapped[str | None] = mapped_column(String(8))
+    capacity: Mapped[int] = mapped_column(Integer)
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    extra_fields: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | closed
+    source: Mapped[str] = mapped_column(String(8), default="cli")  # yaml | cli
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_vi
+
+
+class Registration(Base):
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    full_name: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12))  # confirmed | waitlisted | cancelled
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    session: Mapped[TrainingSession] = relationship(lazy="joined")
+
+
+class SessionWatch(Base):
+    """'Tell me when a new session opens', per audience."""
+
+    __tablename__ = "session_watches"
+    __table_args__ = (UniqueConstraint("user_id", "audience", name="uq_session_watch"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    audience: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OutboxMessage(Base):
+    """One message to one person from one source; delivered by the delivery worker."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("source_kind", "source_id", "user_id", name="uq_outbox_source_user"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_kind: Mapped[str] = mapped_column(String(24))
+    source_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    not_before: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

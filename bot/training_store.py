@@ -1,0 +1,200 @@
+"""Training sessions and registrations in the database: the rules live here.
+
+Seats are taken with one conditional UPDATE (`seats_taken < capacity`), so two
+people pressing Confirm for the last seat at the same moment get one seat and
+one waitlist place, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Registration, SessionWatch, TrainingSession, User
+from knowledge.trainings import SessionSpec
+
+ACTIVE = ("confirmed", "waitlisted")
+
+
+def to_stored(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def closes_at(training: TrainingSession) -> datetime:
+    return training.deadline or training.starts_at
+
+
+def is_open(training: TrainingSession, now: datetime) -> bool:
+    return training.status == "open" and training.capacity > 0 and now < closes_at(training)
+
+
+async def sync_from_yaml(session: AsyncSession, specs: list[SessionSpec]) -> None:
+    """Insert or update the YAML sessions; seats already taken are kept."""
+    for spec in specs:
+        row = await session.get(TrainingSession, spec.id)
+        if row is None:
+            row = TrainingSession(id=spec.id, seats_taken=0, status="open", source="yaml")
+            session.add(row)
+        row.title_vi, row.title_en = spec.title["vi"], spec.title["en"]
+        row.audience = spec.audience
+        row.description_vi, row.description_en = spec.description["vi"], spec.description["en"]
+        row.starts_at, row.ends_at = to_stored(spec.start), to_stored(spec.end)
+        row.deadline = to_stored(spec.deadline) if spec.deadline else None
+        row.place, row.link, row.commune_code = spec.place, spec.link, spec.commune
+        row.capacity = max(spec.capacity, row.seats_taken or 0)
+        row.extra_fields = spec.extra_fields
+        row.updated_at = datetime.now(UTC).replace(tzinfo=None)
+
+
+def _audience_filter(audience: str | None) -> Any:
+    if audience in ("youth", "business"):
+        return TrainingSession.audience.in_((audience, "all"))
+    return True
+
+
+async def open_sessions(session: AsyncSession, now: datetime,
+                        audience: str | None = None) -> list[TrainingSession]:
+    rows = await session.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.status == "open", TrainingSession.capacity > 0,
+               or_(and_(TrainingSession.deadline.is_(None), TrainingSession.starts_at > now),
+                   TrainingSession.deadline > now))
+        .where(_audience_filter(audience))
+        .order_by(TrainingSession.starts_at)
+    )
+    return list(rows)
+
+
+async def past_sessions(session: AsyncSession, now: datetime, limit: int = 3
+                        ) -> list[TrainingSession]:
+    rows = await session.scalars(select(TrainingSession).where(TrainingSession.ends_at <= now)
+                                 .order_by(TrainingSession.starts_at.desc()).limit(limit))
+    return list(rows)
+
+
+async def active_registration(session: AsyncSession, user_id: int, session_id: str
+                              ) -> Registration | None:
+    return await session.scalar(select(Registration).where(
+        Registration.user_id == user_id, Registration.session_id == session_id,
+        Registration.status.in_(ACTIVE)))
+
+
+async def registrations_of(session: AsyncSession, user_id: int) -> list[Registration]:
+    rows = await session.scalars(
+        select(Registration).where(Registration.user_id == user_id,
+                                   Registration.status.in_(ACTIVE))
+        .order_by(Registration.created_at))
+    return list(rows)
+
+
+async def last_details(session: AsyncSession, user_id: int) -> Registration | None:
+    """The user's most recent registration: its name and phone prefill the next one."""
+    return await session.scalar(
+        select(Registration).where(Registration.user_id == user_id,
+                                   Registration.full_name.is_not(None))
+        .order_by(Registration.created_at.desc(), Registration.id.desc()).limit(1))
+
+
+async def _take_seat(session: AsyncSession, session_id: str) -> bool:
+    result = await session.execute(
+        update(TrainingSession)
+        .where(TrainingSession.id == session_id,
+               TrainingSession.seats_taken < TrainingSession.capacity)
+        .values(seats_taken=TrainingSession.seats_taken + 1))
+    return result.rowcount == 1
+
+
+async def waitlist_position(session: AsyncSession, registration: Registration) -> int:
+    ahead = await session.scalar(
+        select(func.count()).select_from(Registration).where(
+            Registration.session_id == registration.session_id,
+            Registration.status == "waitlisted",
+            or_(Registration.created_at < registration.created_at,
+                and_(Registration.created_at == registration.created_at,
+                     Registration.id < registration.id))))
+    return int(ahead or 0) + 1
+
+
+@dataclass
+class Booking:
+    registration: Registration
+    position: int | None  # waitlist position, None when confirmed
+
+
+async def register(session: AsyncSession, user: User, training: TrainingSession,
+                   full_name: str, phone: str, extra: dict[str, Any], now: datetime) -> Booking:
+    status = "confirmed" if await _take_seat(session, training.id) else "waitlisted"
+    registration = Registration(session_id=training.id, user_id=user.id, full_name=full_name,
+                                phone=phone, extra=extra, status=status, created_at=now)
+    session.add(registration)
+    await session.flush()
+    position = await waitlist_position(session, registration) if status == "waitlisted" else None
+    return Booking(registration, position)
+
+
+async def cancel(session: AsyncSession, registration: Registration, now: datetime
+                 ) -> Registration | None:
+    """Cancel; a freed seat goes to the first person waiting, who is returned."""
+    was_confirmed = registration.status == "confirmed"
+    registration.status, registration.cancelled_at = "cancelled", now
+    if not was_confirmed:
+        return None
+    await session.execute(update(TrainingSession)
+                          .where(TrainingSession.id == registration.session_id)
+                          .values(seats_taken=TrainingSession.seats_taken - 1))
+    waiting = await session.scalar(
+        select(Registration).where(Registration.session_id == registration.session_id,
+                                   Registration.status == "waitlisted")
+        .order_by(Registration.created_at, Registration.id).limit(1)
+        .with_for_update(skip_locked=True))
+    if waiting is None or not await _take_seat(session, registration.session_id):
+        return None
+    waiting.status = "confirmed"
+    return waiting
+
+
+async def forget_user(session: AsyncSession, user_id: int, now: datetime) -> list[Registration]:
+    """Cancel the user's registrations and blank their personal fields (for /forget)."""
+    promoted = []
+    for registration in await registrations_of(session, user_id):
+        moved_up = await cancel(session, registration, now)
+        if moved_up:
+            promoted.append(moved_up)
+    await session.execute(update(Registration).where(Registration.user_id == user_id)
+                          .values(full_name=None, phone=None, extra={}))
+    return promoted
+
+
+async def registered_users(session: AsyncSession, session_id: str) -> list[User]:
+    rows = await session.scalars(
+        select(User).join(Registration, Registration.user_id == User.id)
+        .where(Registration.session_id == session_id, Registration.status.in_(ACTIVE)))
+    return list(rows.unique())
+
+
+async def watch(session: AsyncSession, user_id: int, audience: str, now: datetime) -> None:
+    exists = await session.scalar(select(SessionWatch).where(
+        SessionWatch.user_id == user_id, SessionWatch.audience == audience))
+    if exists is None:
+        session.add(SessionWatch(user_id=user_id, audience=audience, created_at=now))
+
+
+async def watchers(session: AsyncSession, audience: str) -> list[User]:
+    audiences = ("youth", "business", "all") if audience == "all" else (audience, "all")
+    rows = await session.scalars(
+        select(User).join(SessionWatch, SessionWatch.user_id == User.id)
+        .where(SessionWatch.audience.in_(audiences)))
+    return list(rows.unique())
+
+
+async def seat_counts(session: AsyncSession, session_id: str) -> tuple[int, int]:
+    """(confirmed, waitlisted) registrations for a session."""
+    rows = (await session.execute(
+        select(Registration.status, func.count()).where(Registration.session_id == session_id)
+        .group_by(Registration.status))).all()
+    counts = dict(rows)
+    return int(counts.get("confirmed", 0)), int(counts.get("waitlisted", 0))

@@ -1,0 +1,84 @@
+"""/lichcuatoi: see one's sign-ups and cancel one; the freed seat goes to the first waiting."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.clock import stored_now
+from bot.core.messages import Reply
+from bot.core.turn import Turn
+from bot.outbox import enqueue
+from bot.storage.models import Registration, User
+from bot.timefmt import show
+from bot.training_store import cancel, registrations_of, waitlist_position
+from handlers.menu import menu_options
+
+FLOW = "mine"
+
+
+async def show_mine(turn: Turn) -> list[Reply]:
+    registrations = await registrations_of(turn.session, turn.user.id)
+    if not registrations:
+        turn.finish()
+        return [turn.say("mine_none", options=menu_options(turn))]
+    tz = turn.services.config.tz
+    items, options = [], []
+    for registration in registrations:
+        training = registration.session
+        if registration.status == "confirmed":
+            state = turn.t("state_confirmed")
+        else:
+            state = turn.t("state_waitlisted",
+                           position=await waitlist_position(turn.session, registration))
+        title = training.title(turn.lang)
+        items.append(turn.t("mine_item", title=title, start=show(training.starts_at, tz, turn.lang),
+                            state=state))
+        options.append(turn.option("opt_cancel_reg", f"c{registration.id}", title=title[:40]))
+    turn.start(FLOW, "list")
+    return [turn.say("mine_list", items="\n".join(items), options=[*options, *menu_options(turn)])]
+
+
+async def notify_promoted(turn: Turn, promoted: Registration) -> None:
+    user = await turn.session.get(User, promoted.user_id) if promoted.user_id else None
+    if user is None:
+        return
+    training = promoted.session
+    text = turn.t("promoted_notice", title=training.title(user.language),
+                  start=show(training.starts_at, turn.services.config.tz, user.language),
+                  place=training.place)
+    await enqueue(turn.session, user, "promotion", str(promoted.id), Reply(text),
+                  stored_now(turn.clock))
+
+
+async def step(turn: Turn) -> list[Reply]:
+    if turn.state.step == "list":
+        if turn.choice is None or not turn.choice.startswith("c"):
+            turn.finish()
+            turn.pass_on = True
+            return []
+        registration = await _own(turn, turn.choice[1:])
+        if registration is None:
+            return await show_mine(turn)
+        turn.goto("confirm")
+        turn.remember(registration=registration.id)
+        return [turn.say("cancel_reg_confirm", title=registration.session.title(turn.lang),
+                         options=[turn.option("opt_cancel_yes", "yes"),
+                                  turn.option("opt_cancel_no", "no")])]
+    registration = await _own(turn, str(turn.data.get("registration")))
+    turn.finish()
+    if turn.choice != "yes" or registration is None:
+        return [turn.say("reg_kept", options=menu_options(turn))]
+    promoted = await cancel(turn.session, registration, stored_now(turn.clock))
+    if promoted is not None:
+        await notify_promoted(turn, promoted)
+    return [turn.say("reg_cancelled", title=registration.session.title(turn.lang),
+                     options=menu_options(turn))]
+
+
+async def _own(turn: Turn, registration_id: str) -> Registration | None:
+    """Only the user's own active registration: a forged id gets nothing."""
+    if not registration_id.isdigit():
+        return None
+    return await turn.session.scalar(select(Registration).where(
+        Registration.id == int(registration_id), Registration.user_id == turn.user.id,
+        Registration.status.in_(("confirmed", "waitlisted"))))
