@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--event", help="event id")
     qr.add_argument("--channel", choices=("telegram",), default="telegram")
     qr.add_argument("-o", "--output", required=True, help="PNG file to write")
+    from bot.training_cli import add_parser as add_training_parser
+
+    add_training_parser(sub)
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply database migrations")
@@ -103,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check(config)
         if args.command == "kb" and args.kb_command == "unanswered":
             return asyncio.run(_unanswered(config, args.since))
+        if args.command == "training":
+            return asyncio.run(_training(config, args))
         if args.command == "qr":
             return asyncio.run(_qr(config, args))
         if args.command == "db":
@@ -250,6 +255,17 @@ async def _unanswered(config: Config, since: str) -> int:
     for normalised, count in rows:
         print(f"{count:5d}  {normalised}")
     return 0
+
+
+async def _training(config: Config, args: argparse.Namespace) -> int:
+    from bot.app import build
+    from bot.training_cli import run
+
+    app = await build(config)
+    try:
+        return await run(app, args)
+    finally:
+        await app.close()
 
 
 async def _qr(config: Config, args: argparse.Namespace) -> int:

@@ -15,3 +15,12 @@ def show(moment: datetime | None, tz: ZoneInfo, lang: str = "vi") -> str:
     if lang == "en":
         return local.strftime("%H:%M on %d/%m/%Y")
     return local.strftime("%H:%M ngày %d/%m/%Y")
+
+
+def show_day(moment: datetime | None, tz: ZoneInfo) -> str:
+    """Date only (dd/mm/yyyy): for past sessions whose hours were never published."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz).strftime("%d/%m/%Y")

@@ -14,7 +14,7 @@ from bot.clock import stored_now
 from bot.core.messages import Attachment, Option, Reply
 from bot.core.turn import Turn
 from bot.storage.models import TrainingSession
-from bot.timefmt import show
+from bot.timefmt import show, show_day
 from bot.training_store import (
     active_registration,
     is_open,
@@ -57,8 +57,11 @@ async def _list(turn: Turn) -> list[Reply]:
         past = await past_sessions(turn.session, now)
         replies = [turn.say("no_open_sessions")]
         if past:
-            items = "\n".join(turn.t("past_item", title=s.title(turn.lang), start=_when(turn, s))
-                              for s in past)
+            tz = turn.services.config.tz
+            items = "\n".join(
+                turn.t("past_item", title=s.title(turn.lang),
+                       start=f"{show_day(s.starts_at, tz)} – {show_day(s.ends_at, tz)}")
+                for s in past)
             replies.append(turn.say("past_sessions", items=items))
         replies[-1].options = [turn.option("opt_watch", WATCH), *menu_options(turn)]
         return replies

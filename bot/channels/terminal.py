@@ -16,8 +16,9 @@ CHANNEL = "terminal"
 
 def render(reply: Reply) -> str:
     parts = [to_plain(reply.text)]
-    if reply.options:
-        parts.append(numbered(reply.options))
+    menu = numbered(reply.options)
+    if menu:
+        parts.append(menu)
     if reply.attachment:
         parts.append(reply.attachment.text_fallback)
     return "\n".join(parts)

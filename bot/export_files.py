@@ -1,0 +1,34 @@
+"""Registration lists as files staff open in Excel: CSV (UTF-8 with BOM) or xlsx."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict[str, Any]]) -> None:
+    # The BOM makes Excel read the file as UTF-8, so Vietnamese shows correctly.
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows([[row.get(column, "") for column in header] for row in rows])
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[dict[str, Any]], title: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([row.get(column, "") for column in header])
+    for index, column in enumerate(header, 1):
+        width = max([len(str(column))] + [len(str(r.get(column, ""))) for r in rows])
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width + 2, 50)
+    sheet.freeze_panes = "A2"
+    book.save(path)
