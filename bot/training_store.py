@@ -150,7 +150,7 @@ async def cancel(session: AsyncSession, registration: Registration, now: datetim
         select(Registration).where(Registration.session_id == registration.session_id,
                                    Registration.status == "waitlisted")
         .order_by(Registration.created_at, Registration.id).limit(1)
-        .with_for_update(skip_locked=True))
+        .with_for_update(of=Registration, skip_locked=True))
     if waiting is None or not await _take_seat(session, registration.session_id):
         return None
     waiting.status = "confirmed"

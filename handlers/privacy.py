@@ -9,7 +9,7 @@ from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
 from bot.storage.models import QuestionLog, User
 from bot.timefmt import show
-from bot.training_store import forget_user
+from bot.training_store import forget_user, registrations_of, waitlist_position
 from handlers import commune_picker
 from handlers.menu import menu_options
 
@@ -33,7 +33,16 @@ async def my_data(turn: Turn) -> list[Reply]:
     )
     audience_keys = {"youth": "aud_youth", "business": "aud_business", "staff": "aud_staff",
                      "other": "aud_other"}
-    return [turn.say(
+    signups = [
+        turn.t("mydata_registration", title=r.session.title(turn.lang), name=r.full_name or "—",
+               phone=r.phone or "—",
+               extra="".join(f", {k}: {v}" for k, v in (r.extra or {}).items()),
+               state=turn.t("state_confirmed") if r.status == "confirmed"
+               else turn.t("state_waitlisted",
+                           position=await waitlist_position(turn.session, r)))
+        for r in await registrations_of(turn.session, user.id)
+    ]
+    reply = turn.say(
         "mydata",
         channel=user.channel,
         user_id=user.channel_user_id,
@@ -46,7 +55,10 @@ async def my_data(turn: Turn) -> list[Reply]:
         created=show(user.created_at, tz, turn.lang),
         last_seen=show(user.last_seen_at, tz, turn.lang),
         questions=questions or 0,
-    )]
+    )
+    if signups:
+        reply.text += "\n" + "\n".join(signups)
+    return [reply]
 
 
 async def forget(turn: Turn) -> list[Reply]:

@@ -178,3 +178,37 @@ async def test_kb_unanswered_counts_what_people_asked_that_the_bot_could_not_ans
     first = result.stdout.splitlines()[0].split()
     assert first[0] == "3" and "cat dien" in result.stdout
     assert "id.vn" not in result.stdout
+
+
+async def test_a_sign_up_interrupted_by_kill_9_resumes_at_the_phone_step(bot_dir: Path) -> None:
+    port = free_port()
+    config = write_config(bot_dir, port)
+    start = time.strftime("%Y-%m-%d 08:00", time.localtime(time.time() + 30 * 86400))
+    end = time.strftime("%Y-%m-%d 11:00", time.localtime(time.time() + 30 * 86400))
+    added = cli("--config", str(config), "training", "add", "--id", "k9", "--title",
+                "Lớp thử", "--start", start, "--end", end, "--place", "trực tuyến",
+                "--capacity", "5")
+    assert added.returncode == 0, added.stderr
+    bot = BotProcess(config, port)
+    try:
+        await bot.wait_ready()
+
+        def pick(replies: list[dict], label: str) -> str:
+            return next(o["payload"] for r in replies for o in r["options"] if label in o["label"])
+
+        replies = await bot.send(text="/dangky")
+        replies = await bot.send(payload=pick(replies, "Lớp thử"))
+        replies = await bot.send(payload=pick(replies, "Đồng ý"))
+        replies = await bot.send(text="Nguyễn Văn An")
+        assert "Số điện thoại" in replies[-1]["text"]
+        os.kill(bot.proc.pid, signal.SIGKILL)
+        bot.proc.wait(timeout=10)
+        bot.proc.stdout.close()
+        bot = BotProcess(config, port)
+        await bot.wait_ready()
+        replies = await bot.send(text="0912345678")
+        assert "Họ tên: Nguyễn Văn An" in replies[-1]["text"]
+    finally:
+        bot.proc.kill()
+        bot.proc.wait()
+        bot.proc.stdout.close()

@@ -305,3 +305,27 @@ async def test_one_users_messages_are_answered_in_order(telegram) -> None:
     texts = [c.text for c in fake.sent_to(513)]
     positions = [next(i for i, t in enumerate(texts) if e in t) for e in expected]
     assert positions == sorted(positions)
+
+
+async def test_a_sign_up_on_telegram_offers_the_contact_button_and_sends_the_ics(telegram) -> None:
+    from .test_training_signup import add_session
+
+    fake, app = telegram
+    await add_session(app)
+    fake.push_text(520, "/dangky")
+    listing = await fake.wait_text(520, "đang nhận đăng ký")
+    fake.push_callback(520, button(listing, "Ứng dụng AI"))
+    consent = await fake.wait_text(520, "Bạn có đồng ý không")
+    fake.push_callback(520, button(consent, "Đồng ý"))
+    await fake.wait_text(520, "Họ và tên")
+    fake.push_text(520, "Nguyễn Văn An")
+    ask_phone = await fake.wait_text(520, "Số điện thoại")
+    keyboard = ask_phone.params["reply_markup"]["keyboard"]
+    assert keyboard[0][0]["request_contact"] is True
+    fake.push_text(520, "0912 345 678")  # typing still works
+    summary = await fake.wait_text(520, "kiểm tra lại")
+    fake.push_callback(520, button(summary, "Xác nhận"))
+    await fake.wait_text(520, "Đăng ký thành công")
+    document = await fake.wait_for(lambda c: c.method == "sendDocument")
+    assert document.params["document"]["filename"] == "ai-2026-12.ics"
+    assert b"BEGIN:VEVENT" in document.params["document"]["content"]

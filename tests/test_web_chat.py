@@ -90,3 +90,29 @@ async def test_the_page_is_served_in_vietnamese(client) -> None:
     response = await client.get("/")
     body = await response.text()
     assert response.status == 200 and 'lang="vi"' in body and "Trợ lý số tỉnh Lào Cai" in body
+
+
+async def test_a_browser_signs_up_for_training_and_sees_the_calendar_details(client, app) -> None:
+    from .test_training_signup import add_session
+
+    await add_session(app)
+    replies = await send(client, text="/dangky")
+    replies = await send(client, payload=option(replies, "Ứng dụng AI"))
+    replies = await send(client, payload=option(replies, "Đồng ý"))
+    replies = await send(client, text="Nguyễn Văn An")
+    assert all(o["payload"] or o["url"] for r in replies for o in r["options"])
+    replies = await send(client, text="0912345678")
+    replies = await send(client, payload=option(replies, "Xác nhận"))
+    assert "Đăng ký thành công" in replies[0]["text"]
+    assert "Thời gian: 10:00 ngày 05/12/2026" in replies[0]["attachment"]["text"]
+
+
+async def test_the_inbox_hands_over_queued_messages_once(client, app) -> None:
+    from .test_training_signup import add_session
+
+    await add_session(app, capacity=1)
+    await send(client, text="xin chào")  # the browser user exists
+    response = await client.get("/api/inbox", params={"client_id": "browser-0001"})
+    assert (await response.json())["replies"] == []
+    response = await client.get("/api/inbox", params={"client_id": "bad id"})
+    assert response.status == 400

@@ -163,4 +163,5 @@ MESSAGES: dict[str, str] = {
     "new_session_notice": "A new training session: **{title}**, {start}, at {place}. Type /dangky to sign up.",
     "cmd_dangky": "Training sign-up",
     "cmd_lichcuatoi": "My training sign-ups",
+    "mydata_registration": "- Sign-up for {title}: {name}, {phone}{extra}, {state}",
 }

@@ -173,4 +173,5 @@ MESSAGES: dict[str, str] = {
     "new_session_notice": "Có lớp tập huấn mới: **{title}**, {start}, tại {place}. Gõ /dangky để đăng ký.",
     "cmd_dangky": "Đăng ký tập huấn",
     "cmd_lichcuatoi": "Lịch tập huấn đã đăng ký",
+    "mydata_registration": "- Đăng ký lớp {title}: {name}, {phone}{extra}, {state}",
 }
