@@ -35,6 +35,8 @@ def pick(turn: Turn) -> tuple[str | None, list[Reply]]:
         if turn.choice.startswith("c") and turn.services.communes.get(turn.choice[1:]):
             return turn.choice[1:], []
         return None, [ask(turn)]
+    if not any(ch.isalnum() for ch in turn.text):
+        return None, [ask(turn)]
     result = turn.services.communes.search(turn.text)
     if result.sure:
         return result.communes[0].code, []

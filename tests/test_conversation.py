@@ -233,3 +233,11 @@ async def test_a_commune_that_matches_nothing_is_re_asked_and_can_be_skipped(app
     assert "chưa tìm thấy" in chat.text() and "Bỏ qua" in chat.options()
     await chat.send("bac ha")  # the step is still open: a second try works
     assert "Đã chọn **Xã Bắc Hà**" in chat.text()
+
+
+async def test_an_empty_message_at_the_commune_step_re_asks_the_commune(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start")
+    await chat.press("Tiếng Việt")
+    await chat.send("  \u200b ")
+    assert "xã, phường nào" in chat.text()

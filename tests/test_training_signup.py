@@ -90,7 +90,7 @@ async def test_a_bad_name_is_re_asked_and_nothing_is_lost(app, typed: str, probl
     await chat.press("Ứng dụng AI")
     await chat.press("Đồng ý")
     await chat.send(typed)
-    assert problem in chat.text() or "Mình chưa thấy nội dung" in chat.text()
+    assert problem in chat.text()
     await chat.send("Lò Văn Páo")
     assert "Số điện thoại" in chat.text()
 

@@ -184,15 +184,19 @@ class Conversation:
             payload = typed.payload
         if payload:
             return await self._on_payload(turn, payload)
-        if not incoming.phone and not _HAS_CONTENT.search(turn.text):
+        empty = not incoming.phone and not _HAS_CONTENT.search(turn.text)
+        if empty and not (turn.in_dialog and turn.state.flow in self.flows):
             return [turn.say("empty", options=self.menu(turn))]
         command = _COMMAND.match(turn.text)
         if command:
             return await self._on_command(turn, command.group(1).lower(), command.group(2) or "")
         if turn.in_dialog and turn.state.flow in self.flows:
+            # An empty message mid-form goes to the form, which re-asks its own question.
             replies = await self.flows[turn.state.flow](turn)
             if not turn.pass_on:
                 return replies
+            if empty:
+                return [turn.say("empty", options=self.menu(turn))]
         elif turn.in_dialog:  # a flow that no longer exists (after an upgrade)
             turn.finish()
         assert self.free_text is not None
