@@ -144,7 +144,7 @@ async def _run(config: Config) -> int:
     log.info("channel web: chat page at http://%s:%d/", config.web_host, config.web_port)
     from bot.outbox import DeliveryWorker
 
-    worker = DeliveryWorker(app.services.sessions, app.services.clock)
+    worker = DeliveryWorker(app.services.sessions, app.services.clock, config.delivery_rates)
     channels = []
     if config.telegram.token:
         from bot.channels.telegram import TelegramChannel
@@ -155,7 +155,12 @@ async def _run(config: Config) -> int:
             worker.register("telegram", telegram.deliver)
     worker.start()
     if config.zalo.token:
-        log.warning("channel zalo: token configured, but this channel is not built yet")
+        from bot.channels.zalo import ZaloChannel
+
+        zalo = ZaloChannel(app, config.zalo)
+        if await zalo.start():
+            channels.append(zalo)
+            worker.register("zalo", zalo.deliver)
     log.info("ready in %.2f s", time.perf_counter() - started)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, stored_now
 from bot.core.messages import Option, Reply
+from bot.rate_limit import TokenBucket
 from bot.storage.models import OutboxMessage, User
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,12 @@ async def take_inbox(session: AsyncSession, user_id: int, now: datetime) -> list
 class DeliveryWorker:
     """Sends due outbox rows through push channels. One per process (SQLite)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                 rates: dict[str, float] | None = None) -> None:
         self.sessions = sessions
         self.clock = clock
         self.senders: dict[str, Sender] = {}
+        self.buckets = {channel: TokenBucket(rate) for channel, rate in (rates or {}).items()}
         self._task: asyncio.Task[None] | None = None
 
     def register(self, channel: str, sender: Sender) -> None:
@@ -88,6 +91,9 @@ class DeliveryWorker:
                 .order_by(OutboxMessage.id).limit(limit)
             )).all()
             for row in rows:
+                bucket = self.buckets.get(row.channel)
+                if bucket:
+                    await bucket.acquire()
                 outcome = await self.senders[row.channel](row.chat_id, from_payload(row.payload))
                 row.attempts += 1
                 if outcome == "sent":

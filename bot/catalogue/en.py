@@ -164,4 +164,6 @@ MESSAGES: dict[str, str] = {
     "cmd_dangky": "Training sign-up",
     "cmd_lichcuatoi": "My training sign-ups",
     "mydata_registration": "- Sign-up for {title}: {name}, {phone}{extra}, {state}",
+    # channels without buttons
+    "choose_by_number": "(Reply with a number, e.g. 1, or the words of an option.)",
 }

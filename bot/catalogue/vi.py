@@ -174,4 +174,6 @@ MESSAGES: dict[str, str] = {
     "cmd_dangky": "Đăng ký tập huấn",
     "cmd_lichcuatoi": "Lịch tập huấn đã đăng ký",
     "mydata_registration": "- Đăng ký lớp {title}: {name}, {phone}{extra}, {state}",
+    # channels without buttons
+    "choose_by_number": "(Trả lời bằng số, ví dụ 1, hoặc gõ tên mục.)",
 }

@@ -16,6 +16,7 @@ class Incoming:
     display_name: str | None = None
     unsupported: bool = False  # sticker, photo, voice… anything without text
     phone: str | None = None  # a shared contact (Telegram's one-tap phone button)
+    message_id: str | None = None  # set by channels that may deliver an update twice
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,4 @@ class Reply:
     options: list[Option] = field(default_factory=list)
     attachment: Attachment | None = None
     request_phone: bool = False
+    lang: str = "vi"  # the language the reply is in, for channel-side hints

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,7 +29,7 @@ from bot.core.flood import FloodGuard, Verdict
 from bot.core.messages import Incoming, Option, Reply
 from bot.core.options import remembered, resolve_typed
 from bot.core.turn import DIALOG_PREFIX, Turn
-from bot.storage.models import DialogState, User
+from bot.storage.models import DialogState, ProcessedMessage, User
 from knowledge.communes import CommunePicker
 from knowledge.kb import KnowledgeBase
 from knowledge.normalise import clean_text
@@ -110,6 +112,8 @@ class Conversation:
 
     async def _handle_once(self, incoming: Incoming) -> list[Reply]:
         async with self.services.sessions() as session, session.begin():
+            if incoming.message_id and not await self._first_time(session, incoming):
+                return []  # a re-sent update: already handled (and committed) once
             user, state = await self._load(session, incoming)
             turn = Turn(incoming, session, user, state, self.services)
             before = (state.flow, state.step, state.data, state.options, state.nonce)
@@ -128,7 +132,20 @@ class Conversation:
                     state.updated_at = now
                 if now - user.last_seen_at >= LAST_SEEN_PRECISION:
                     user.last_seen_at = now
+            for reply in replies:
+                reply.lang = turn.lang
         return replies
+
+    async def _first_time(self, session: AsyncSession, incoming: Incoming) -> bool:
+        """Record the platform message id in the turn's transaction; False if seen before."""
+        dialect = session.bind.dialect.name if session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        result = await session.execute(
+            insert(ProcessedMessage)
+            .values(channel=incoming.channel, message_id=incoming.message_id,
+                    created_at=stored_now(self.services.clock))
+            .on_conflict_do_nothing())
+        return bool(result.rowcount)
 
     async def _load(self, session: AsyncSession, incoming: Incoming) -> tuple[User, DialogState]:
         """The user and their dialog state in one query; both created for a first message."""

@@ -1,0 +1,284 @@
+"""Zalo channel on the Zalo Bot Platform API (Telegram-like HTTP, no buttons).
+
+Translation only: updates in, neutral replies out. Options become a numbered
+menu in the text (the core maps "2" or the option's words back); answers are
+split under 2,000 characters; files become text. The HTTP client is aiohttp,
+the one the bot already runs on; its parser keeps repeated headers (integrators
+report a Zalo edge that sends two `Server` headers) — the fake in the tests
+sends them on every response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import re
+import secrets
+from typing import Any
+from weakref import WeakValueDictionary
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import App
+from bot.catalogue import text as catalogue_text
+from bot.channels.formatting import to_plain
+from bot.config import PlatformConfig
+from bot.core.messages import Incoming, Reply
+from bot.core.options import numbered
+
+log = logging.getLogger(__name__)
+CHANNEL = "zalo"
+DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
+TEXT_LIMIT = 1900  # under Zalo's 2,000, leaving room for a "(1/2)" marker
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+
+
+class ZaloError(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(f"{code} {description}")
+        self.code = code
+        self.description = description
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split at paragraph, line, then word boundaries, each piece under LIMIT."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n\n", 0, limit)
+        for separator in ("\n", " "):
+            if cut <= limit // 2:
+                cut = rest.rfind(separator, 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    pieces.append(rest)
+    return [p for p in pieces if p]
+
+
+def render(reply: Reply) -> str:
+    parts = [to_plain(reply.text)]
+    menu = numbered(reply.options)
+    if menu:
+        parts.append(menu)
+        if any(o.payload for o in reply.options):
+            parts.append(catalogue_text(reply.lang, "choose_by_number"))
+    if reply.attachment:
+        parts.append(reply.attachment.text_fallback)
+    return "\n\n".join(parts)
+
+
+class ZaloClient:
+    """`POST {base_url}<token>/<method>` with a JSON body; the token never reaches a log."""
+
+    def __init__(self, token: str, base_url: str | None, http: aiohttp.ClientSession) -> None:
+        self.token = token
+        self.base_url = base_url or DEFAULT_BASE_URL
+        self.http = http
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self.token, "<token>")
+
+    async def call(self, method: str, wait: float = 15, **params: Any) -> Any:
+        """WAIT is the HTTP deadline in seconds; PARAMS go in the JSON body."""
+        url = f"{self.base_url}{self.token}/{method}"
+        try:
+            async with self.http.post(url, json=params,
+                                      timeout=aiohttp.ClientTimeout(total=wait)) as response:
+                try:
+                    body = await response.json(content_type=None)
+                except ValueError:
+                    raise ZaloError(response.status, "not JSON") from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ZaloError(0, self._redact(f"network: {type(exc).__name__} {exc}")) from None
+        if not isinstance(body, dict):
+            raise ZaloError(response.status, "unexpected body")
+        if body.get("ok") is False or response.status >= 400:
+            raise ZaloError(int(body.get("error_code") or response.status),
+                            self._redact(str(body.get("description", ""))))
+        return body.get("result", body)
+
+
+def unwrap(body: Any) -> dict[str, Any] | None:
+    """Accept `{ok, result: {event_name, message}}` and a bare `{event_name, message}`."""
+    if not isinstance(body, dict):
+        return None
+    if "result" in body and isinstance(body["result"], dict):
+        body = body["result"]
+    return body if isinstance(body.get("message"), dict) else None
+
+
+class ZaloChannel:
+    def __init__(self, app: App, config: PlatformConfig) -> None:
+        assert config.token
+        self.app = app
+        self.config = config
+        self.secret = config.webhook.secret_token or secrets.token_urlsafe(32)
+        self.locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self.http: aiohttp.ClientSession | None = None
+        self.client: ZaloClient | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.runner: web.AppRunner | None = None
+        self.bot_name: str | None = None
+        self.stopped = asyncio.Event()
+
+    # -- lifecycle --------------------------------------------------------------
+
+    async def start(self) -> bool:
+        self.http = aiohttp.ClientSession()
+        self.client = ZaloClient(self.config.token or "", self.config.base_url, self.http)
+        try:
+            me = await self.client.call("getMe")
+        except ZaloError as exc:
+            if exc.code == 401:
+                log.error("channel zalo: the bot token was refused (401); channel not started")
+            else:
+                log.error("channel zalo: getMe failed (%s); channel not started", exc)
+            await self.http.close()
+            return False
+        self.bot_name = str(me.get("account_name") or me.get("display_name") or me.get("id"))
+        if self.config.mode == "webhook":
+            await self._start_webhook()
+        else:
+            await self._safe_call("deleteWebhook")  # a webhook would starve the poller
+            self._spawn(self._poll())
+            log.info("channel zalo: %s, long polling", self.bot_name)
+        return True
+
+    async def stop(self) -> None:
+        self.stopped.set()
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.runner:
+            await self.runner.cleanup()
+        if self.http:
+            await self.http.close()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _start_webhook(self) -> None:
+        hook = self.config.webhook
+        await self._safe_call("setWebhook", url=hook.url, secret_token=self.secret)
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(hook.path, self._on_webhook)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, hook.listen, hook.port).start()
+        log.info("channel zalo: %s, webhook on %s:%d%s", self.bot_name, hook.listen, hook.port,
+                 hook.path)
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            return web.Response(status=403, text="forbidden")
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="not JSON")
+        update = unwrap(body)
+        if update is not None:
+            self._spawn(self.process(update))  # answer at once, work in the background
+        return web.json_response({"ok": True})
+
+    async def _poll(self) -> None:
+        backoff = 1.0
+        while not self.stopped.is_set():
+            try:
+                # Zalo's own long-poll timeout is a string of seconds.
+                result = await self.client.call("getUpdates", wait=40, timeout="30")  # type: ignore[union-attr]
+                backoff = 1.0
+            except ZaloError as exc:
+                if exc.code == 408:  # an idle long poll
+                    continue
+                if exc.code == 401:
+                    log.error("channel zalo: the bot token was refused (401); channel stopped")
+                    return
+                log.warning("zalo getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+                continue
+            update = unwrap(result)
+            if update is not None:
+                await self.process(update)
+
+    # -- updates in -------------------------------------------------------------
+
+    def translate(self, update: dict[str, Any]) -> Incoming | None:
+        message = update["message"]
+        sender = message.get("from") or {}
+        chat = message.get("chat") or {}
+        if sender.get("is_bot"):
+            return None
+        user_id, chat_id = str(sender.get("id", "")), str(chat.get("id") or sender.get("id", ""))
+        if not user_id or not chat_id:
+            return None
+        group = str(chat.get("chat_type", "PRIVATE")).upper() != "PRIVATE"
+        party = f"g{chat_id}" if group else user_id
+        name = None if group else sender.get("display_name")
+        message_id = str(message.get("message_id")) if message.get("message_id") else None
+        event = str(update.get("event_name", ""))
+        text = message.get("text")
+        if event == "message.text.received" and isinstance(text, str):
+            if group and self.bot_name:
+                text = re.sub(rf"@{re.escape(self.bot_name)}", "", text, flags=re.I).strip()
+            return Incoming(CHANNEL, party, chat_id, text=text, display_name=name,
+                            message_id=message_id)
+        # images, stickers, voice, and "unsupported" (protected senders): no text to read
+        return Incoming(CHANNEL, party, chat_id, unsupported=True, message_id=message_id)
+
+    async def process(self, update: dict[str, Any]) -> None:
+        try:
+            incoming = self.translate(update)
+            if incoming is None:
+                return
+            lock = self.locks.get(incoming.chat_id)
+            if lock is None:
+                lock = self.locks[incoming.chat_id] = asyncio.Lock()
+            async with lock:  # one chat's messages in order
+                for reply in await self.app.conversation.handle(incoming):
+                    await self.deliver(incoming.chat_id, reply)
+        except Exception:
+            log.exception("zalo update failed")
+
+    # -- replies out ------------------------------------------------------------
+
+    async def deliver(self, chat_id: str, reply: Reply) -> str:
+        """Send a reply (several messages when long): 'sent', 'blocked' or 'failed'."""
+        pieces = split_text(render(reply))
+        if len(pieces) > 1:
+            pieces = [f"{p}\n({i}/{len(pieces)})" for i, p in enumerate(pieces, 1)]
+        for piece in pieces:
+            outcome = await self._send(chat_id, piece)
+            if outcome != "sent":
+                return outcome
+        return "sent"
+
+    async def _send(self, chat_id: str, text: str, attempts: int = 5) -> str:
+        delay = 1.0
+        for _ in range(attempts):
+            try:
+                await self.client.call("sendMessage", chat_id=chat_id, text=text)  # type: ignore[union-attr]
+                return "sent"
+            except ZaloError as exc:
+                if exc.code in (429, 0) or exc.code >= 500:  # quota, network, server: back off
+                    log.warning("zalo send to %s: %s; retrying in %.0f s", chat_id, exc, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30)
+                    continue
+                if exc.code == 403:
+                    return "blocked"
+                log.warning("zalo refused a message to %s: %s", chat_id, exc)
+                return "failed"
+        return "failed"
+
+    async def _safe_call(self, method: str, **params: Any) -> None:
+        try:
+            await self.client.call(method, **params)  # type: ignore[union-attr]
+        except ZaloError as exc:
+            log.warning("zalo %s failed: %s", method, exc)
