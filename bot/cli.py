@@ -142,9 +142,10 @@ async def _run(config: Config) -> int:
     app = await build(config)
     runner = await start_web(app, config.web_host, config.web_port)
     log.info("channel web: chat page at http://%s:%d/", config.web_host, config.web_port)
-    from bot.outbox import DeliveryWorker
+    from bot.delivery import DeliveryEngine
 
-    worker = DeliveryWorker(app.services.sessions, app.services.clock, config.delivery_rates)
+    worker = DeliveryEngine(app.services.sessions, app.services.clock, config.delivery_rates,
+                            per_chat_rates={"telegram": 1.0})
     channels = []
     if config.telegram.token:
         from bot.channels.telegram import TelegramChannel

@@ -17,7 +17,7 @@ from bot.app import App, build
 from bot.channels.zalo import ZaloChannel, render, split_text
 from bot.clock import FixedClock
 from bot.core.messages import Option, Reply
-from bot.outbox import DeliveryWorker
+from bot.delivery import DeliveryEngine
 
 from .conftest import TODAY, make_config
 from .fake_zalo import FakeZalo
@@ -140,7 +140,7 @@ async def test_a_2500_character_answer_is_sent_in_two_messages(zalo) -> None:
     paragraph = "Nội dung dài. " * 40
     text = "\n\n".join([paragraph] * 5)
     assert 2400 < len(text) < 3000
-    assert await channel.deliver("u10", Reply(text)) == "sent"
+    assert await channel.reply("u10", Reply(text)) == "sent"
     sent = fake.sent_to("u10")
     assert len(sent) == 2 and all(len(c.text) <= 2000 for c in sent)
     assert sent[0].text.endswith("(1/2)") and sent[1].text.endswith("(2/2)")
@@ -163,7 +163,7 @@ async def test_notifications_from_the_outbox_reach_zalo_users(zalo) -> None:
         training_command="add", id="zl-1", title="Lớp mới Zalo", title_en=None, start=start,
         end=end, place="trực tuyến", link=None, capacity=3, audience="all", deadline=None,
         description="", commune=None)) == 0
-    worker = DeliveryWorker(app.services.sessions, app.services.clock, {"zalo": 0})
+    worker = DeliveryEngine(app.services.sessions, app.services.clock, {"zalo": 0})
     worker.register("zalo", channel.deliver)
     assert await worker.deliver_due() == 1
     await fake.wait_text("u11", "Có lớp tập huấn mới")

@@ -35,6 +35,7 @@ from bot.app import App
 from bot.catalogue import text as catalogue_text
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Option, Reply
+from bot.delivery import SENT, Outcome
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -107,7 +108,6 @@ class TelegramChannel:
         self.locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.username: str | None = None
-        self.last_outcome = "sent"
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -241,11 +241,28 @@ class TelegramChannel:
 
     # -- replies out ------------------------------------------------------------
 
-    async def deliver(self, chat_id: str, reply: Reply) -> str:
-        """For the delivery worker: 'sent', 'blocked' or 'failed'."""
-        self.last_outcome = "sent"
-        await self.send(chat_id, reply)
-        return self.last_outcome
+    async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
+        """For the delivery engine: one attempt; the engine owns retries and pauses."""
+        bot = self.application.bot  # type: ignore[union-attr]
+        markup = inline_keyboard(reply.options)
+        chunks = split_text(reply.text)
+        try:
+            for index, chunk in enumerate(chunks):
+                last = index == len(chunks) - 1
+                await bot.send_message(chat_id, to_telegram_html(chunk),
+                                       parse_mode=ParseMode.HTML,
+                                       reply_markup=markup if last else None)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            return Outcome("pause", retry_after=seconds)
+        except Forbidden:
+            return Outcome("blocked")
+        except BadRequest as exc:
+            return Outcome("invalid", error=exc.message)
+        except NetworkError as exc:  # includes TimedOut and 5xx answers
+            return Outcome("retry", error=str(exc)[:200])
+        return SENT
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         bot = self.application.bot  # type: ignore[union-attr]
@@ -283,18 +300,15 @@ class TelegramChannel:
                 log.warning("telegram asked to wait %.0f s", seconds)
                 await asyncio.sleep(seconds)
             except Forbidden:
-                self.last_outcome = "blocked"
                 if chat_id and not chat_id.startswith("-"):
                     await self.app.conversation.set_blocked(CHANNEL, chat_id, True)
                 log.info("telegram chat %s blocked the bot", chat_id)
                 return None
             except BadRequest as exc:
-                self.last_outcome = "failed"
                 log.warning("telegram refused a message to %s: %s", chat_id, exc.message)
                 return None
             except NetworkError as exc:
                 if attempt == attempts:
-                    self.last_outcome = "failed"
                     log.error("telegram unreachable after %d attempts: %s", attempts, exc)
                     return None
                 await asyncio.sleep(delay)

@@ -27,12 +27,14 @@ from bot.channels.formatting import to_plain
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Reply
 from bot.core.options import numbered
+from bot.delivery import SENT, Outcome
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo"
 DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
 TEXT_LIMIT = 1900  # under Zalo's 2,000, leaving room for a "(1/2)" marker
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
+QUOTA_PAUSE = 5.0  # seconds the engine pauses Zalo after "Quota exceeded"
 
 
 class ZaloError(Exception):
@@ -242,22 +244,41 @@ class ZaloChannel:
                 lock = self.locks[incoming.chat_id] = asyncio.Lock()
             async with lock:  # one chat's messages in order
                 for reply in await self.app.conversation.handle(incoming):
-                    await self.deliver(incoming.chat_id, reply)
+                    await self.reply(incoming.chat_id, reply)
         except Exception:
             log.exception("zalo update failed")
 
     # -- replies out ------------------------------------------------------------
 
-    async def deliver(self, chat_id: str, reply: Reply) -> str:
-        """Send a reply (several messages when long): 'sent', 'blocked' or 'failed'."""
+    @staticmethod
+    def pieces(reply: Reply) -> list[str]:
         pieces = split_text(render(reply))
         if len(pieces) > 1:
             pieces = [f"{p}\n({i}/{len(pieces)})" for i, p in enumerate(pieces, 1)]
-        for piece in pieces:
+        return pieces
+
+    async def reply(self, chat_id: str, reply: Reply) -> str:
+        """An answer to a message (several when long), retried here: 'sent', 'blocked', 'failed'."""
+        for piece in self.pieces(reply):
             outcome = await self._send(chat_id, piece)
             if outcome != "sent":
                 return outcome
         return "sent"
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
+        """For the delivery engine: one attempt; the engine owns retries and pauses."""
+        try:
+            for piece in self.pieces(reply):
+                await self.client.call("sendMessage", chat_id=chat_id, text=piece)  # type: ignore[union-attr]
+        except ZaloError as exc:
+            if exc.code == 429:  # Zalo publishes no numbers: pause the channel a little
+                return Outcome("pause", retry_after=QUOTA_PAUSE)
+            if exc.code == 403:
+                return Outcome("blocked")
+            if exc.code in (400, 404):
+                return Outcome("invalid", error=exc.description)
+            return Outcome("retry", error=str(exc))
+        return SENT
 
     async def _send(self, chat_id: str, text: str, attempts: int = 5) -> str:
         delay = 1.0

@@ -165,6 +165,9 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A worker's claim: rows of a worker that died are claimed again after this time.
+    leased_until: Mapped[datetime | None] = mapped_column(DateTime)
+    leased_by: Mapped[str | None] = mapped_column(String(40))
 
 
 class ProcessedMessage(Base):
