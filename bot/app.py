@@ -62,5 +62,8 @@ async def sync_trainings(services: Services) -> None:
     from knowledge.trainings import load_sessions
 
     specs = load_sessions(services.config.knowledge_path / "trainings.yaml", services.config.tz)
+    from bot.storage.migrate import startup_lock
+
     async with services.sessions() as session, session.begin():
+        await startup_lock(await session.connection())
         await sync_from_yaml(session, specs)

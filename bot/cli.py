@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the web chat, configured chat platforms and workers")
+    sub.add_parser("deliver", help="run only a delivery worker (add more next to `run` on "
+                                   "PostgreSQL)")
     chat = sub.add_parser("chat", help="chat with the bot in this terminal")
     chat.add_argument("--user", default="local", help="terminal user id (default: local)")
     ask = sub.add_parser("ask", help="ask the FAQ matcher a question")
@@ -96,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run_loop(_run(config))
+        if args.command == "deliver":
+            return _run_loop(_run(config, receive=False))
         if args.command == "chat":
             return asyncio.run(_chat(config, args.user))
         if args.command == "ask":
@@ -134,34 +138,37 @@ def _run_loop(main: Coroutine[Any, Any, int]) -> int:
     return uvloop.run(main)
 
 
-async def _run(config: Config) -> int:
+async def _run(config: Config, receive: bool = True) -> int:
+    """`run` (everything) or, with RECEIVE false, `deliver` (a sending worker only)."""
     from bot.app import build
     from bot.channels.web import start_web
+    from bot.delivery import DeliveryEngine
 
     started = time.perf_counter()
     app = await build(config)
-    runner = await start_web(app, config.web_host, config.web_port)
-    log.info("channel web: chat page at http://%s:%d/", config.web_host, config.web_port)
-    from bot.delivery import DeliveryEngine
-
+    runner = None
+    if receive:
+        runner = await start_web(app, config.web_host, config.web_port)
+        log.info("channel web: chat page at http://%s:%d/", config.web_host, config.web_port)
     worker = DeliveryEngine(app.services.sessions, app.services.clock, config.delivery_rates,
-                            per_chat_rates={"telegram": 1.0})
-    channels = []
+                            per_chat_rates={"telegram": 1.0},
+                            lease_seconds=config.delivery_lease_seconds)
+    channels: list[Any] = []
     if config.telegram.token:
         from bot.channels.telegram import TelegramChannel
 
         telegram = TelegramChannel(app, config.telegram)
-        if await telegram.start():
+        if await telegram.start(receive=receive):
             channels.append(telegram)
             worker.register("telegram", telegram.deliver)
-    worker.start()
     if config.zalo.token:
         from bot.channels.zalo import ZaloChannel
 
         zalo = ZaloChannel(app, config.zalo)
-        if await zalo.start():
+        if await zalo.start(receive=receive):
             channels.append(zalo)
             worker.register("zalo", zalo.deliver)
+    worker.start()
     log.info("ready in %.2f s", time.perf_counter() - started)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -172,7 +179,8 @@ async def _run(config: Config) -> int:
     await worker.stop()
     for channel in channels:
         await channel.stop()
-    await runner.cleanup()
+    if runner is not None:
+        await runner.cleanup()
     await app.close()
     return 0
 

@@ -66,6 +66,7 @@ class Config:
     flood: FloodConfig = field(default_factory=FloodConfig)
     max_message_chars: int = 4000
     max_concurrent_turns: int = 8
+    delivery_lease_seconds: float = 60.0
     log_level: str = "INFO"
 
     @property
@@ -195,6 +196,9 @@ def from_mapping(
             raise ConfigError(f"reminders.before: {exc}") from None
 
     delivery = _section(raw, "delivery")
+    if "lease_seconds" in delivery:
+        cfg.delivery_lease_seconds = _positive(delivery.pop("lease_seconds"),
+                                               "delivery.lease_seconds", 60.0) or 60.0
     for channel, settings in delivery.items():
         if not isinstance(settings, dict):
             raise ConfigError(f"delivery.{channel}: must be a mapping with rate_per_second")

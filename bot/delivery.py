@@ -89,7 +89,7 @@ class DeliveryEngine:
                  rates: dict[str, float] | None = None,
                  per_chat_rates: dict[str, float] | None = None,
                  worker_id: str | None = None, lease_seconds: float = 60.0,
-                 batch_size: int = 200, in_flight: int = 64) -> None:
+                 batch_size: int = 200, in_flight: int = 8) -> None:
         self.sessions = sessions
         self.clock = clock
         self.rates = dict(rates or {})

@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,12 @@ class FakeTelegram:
         self.runner: web.AppRunner | None = None
         self.port = 0
         self.sent = asyncio.Event()
+        self.max_per_second: int | None = None  # enforce a Telegram-like bot-wide limit
+        self.recent_sends: deque[float] = deque()
+        self.rejected_429 = 0
+        self.record = True  # benchmarks keep counts only
+        self.per_chat: Counter[str] = Counter()
+        self.first_send = self.last_send = 0.0
 
     # -- server -----------------------------------------------------------------
 
@@ -58,6 +65,7 @@ class FakeTelegram:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self.handle)
         app.router.add_get("/bot{token}/{method}", self.handle)
+        app.router.add_get("/stats", self.stats)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -87,7 +95,7 @@ class FakeTelegram:
                     params[key] = value
         elif request.can_read_body:
             params = await request.json()
-        if method != "getUpdates":
+        if method != "getUpdates" and self.record:
             self.calls.append(Call(method, params))
         chat = params.get("chat_id")
         if method.startswith("send") and method != "sendChatAction":
@@ -95,6 +103,17 @@ class FakeTelegram:
                 return web.json_response({"ok": False, "error_code": 403,
                                           "description": "Forbidden: bot was blocked by the user"},
                                          status=403)
+            now = time.monotonic()
+            if self.max_per_second is not None:
+                while self.recent_sends and now - self.recent_sends[0] >= 1.0:
+                    self.recent_sends.popleft()
+                if len(self.recent_sends) >= self.max_per_second:
+                    self.rejected_429 += 1
+                    return web.json_response(
+                        {"ok": False, "error_code": 429,
+                         "description": "Too Many Requests: retry after 1",
+                         "parameters": {"retry_after": 1}}, status=429)
+                self.recent_sends.append(now)
             if self.too_many > 0:
                 self.too_many -= 1
                 return web.json_response(
@@ -104,7 +123,19 @@ class FakeTelegram:
         result = await getattr(self, f"api_{method}", self.api_true)(params)
         if method.startswith("send"):
             self.sent.set()
+            if method == "sendMessage":
+                self.per_chat[str(chat)] += 1
+                self.first_send = self.first_send or time.monotonic()
+                self.last_send = time.monotonic()
         return web.json_response({"ok": True, "result": result})
+
+    async def stats(self, _request: web.Request) -> web.Response:
+        """Counts for benchmarks that run the fake in another process."""
+        total = sum(self.per_chat.values())
+        return web.json_response({
+            "sent": total, "chats": len(self.per_chat),
+            "duplicates": total - len(self.per_chat), "rejected_429": self.rejected_429,
+            "seconds": self.last_send - self.first_send})
 
     # -- methods ----------------------------------------------------------------
 

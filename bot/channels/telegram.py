@@ -96,7 +96,7 @@ def application_builder(config: PlatformConfig) -> ApplicationBuilder[Any, Any, 
     if config.base_url:
         base = config.base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-    return builder.connection_pool_size(64).get_updates_read_timeout(35)
+    return builder.connection_pool_size(16).get_updates_read_timeout(35)
 
 
 class TelegramChannel:
@@ -117,8 +117,11 @@ class TelegramChannel:
         application.add_error_handler(self.on_error)
         return application
 
-    async def start(self) -> bool:
-        """Start polling or the webhook; False (logged once) if the token is refused."""
+    async def start(self, receive: bool = True) -> bool:
+        """Start polling or the webhook; False (logged once) if the token is refused.
+
+        With RECEIVE false only the bot is started, for a worker that just delivers.
+        """
         self.application = self.build()
         try:
             await self.application.initialize()
@@ -126,6 +129,9 @@ class TelegramChannel:
             log.error("channel telegram: the bot token was refused (401); channel not started")
             return False
         self.username = self.application.bot.username
+        if not receive:
+            log.info("channel telegram: @%s, sending only", self.username)
+            return True
         await self._set_commands()
         await self.application.start()
         updater = self.application.updater
@@ -149,6 +155,9 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         if self.application is None:
+            return
+        if not self.application.running:
+            await self.application.shutdown()
             return
         if self.application.updater and self.application.updater.running:
             await self.application.updater.stop()

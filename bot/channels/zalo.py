@@ -128,7 +128,7 @@ class ZaloChannel:
 
     # -- lifecycle --------------------------------------------------------------
 
-    async def start(self) -> bool:
+    async def start(self, receive: bool = True) -> bool:
         self.http = aiohttp.ClientSession()
         self.client = ZaloClient(self.config.token or "", self.config.base_url, self.http)
         try:
@@ -141,7 +141,9 @@ class ZaloChannel:
             await self.http.close()
             return False
         self.bot_name = str(me.get("account_name") or me.get("display_name") or me.get("id"))
-        if self.config.mode == "webhook":
+        if not receive:
+            log.info("channel zalo: %s, sending only", self.bot_name)
+        elif self.config.mode == "webhook":
             await self._start_webhook()
         else:
             await self._safe_call("deleteWebhook")  # a webhook would starve the poller

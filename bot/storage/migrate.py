@@ -7,10 +7,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.database import DatabaseError, sqlite_file
 
@@ -43,9 +43,19 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
     try:
         async with engine.begin() as conn:
+            await startup_lock(conn)
             await conn.run_sync(run)
     except OperationalError as exc:
         raise DatabaseError(f"database.url: cannot migrate the database: {exc.orig}") from None
+
+
+STARTUP_LOCK = 574_010  # any constant; shared by every process of this bot
+
+
+async def startup_lock(conn: AsyncConnection) -> None:
+    """On PostgreSQL, processes starting together migrate and sync one at a time."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STARTUP_LOCK})
 
 
 async def current_tables(engine: AsyncEngine) -> set[str]:
