@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.training_cli import add_parser as add_training_parser
 
     add_training_parser(sub)
+    from bot.staff_cli import add_parsers as add_staff_parsers
+
+    add_staff_parsers(sub)
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply database migrations")
@@ -112,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_unanswered(config, args.since))
         if args.command == "training":
             return asyncio.run(_training(config, args))
+        if args.command in ("staff", "broadcast"):
+            return asyncio.run(_staff(config, args))
         if args.command == "qr":
             return asyncio.run(_qr(config, args))
         if args.command == "db":
@@ -169,6 +174,9 @@ async def _run(config: Config, receive: bool = True) -> int:
             channels.append(zalo)
             worker.register("zalo", zalo.deliver)
     worker.start()
+    from bot.broadcasting import monitor
+
+    background = [asyncio.create_task(monitor(app.services.sessions, app.services.clock))]
     log.info("ready in %.2f s", time.perf_counter() - started)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -176,6 +184,9 @@ async def _run(config: Config, receive: bool = True) -> int:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping")
+    for task in background:
+        task.cancel()
+    await asyncio.gather(*background, return_exceptions=True)
     await worker.stop()
     for channel in channels:
         await channel.stop()
@@ -278,6 +289,17 @@ async def _training(config: Config, args: argparse.Namespace) -> int:
     app = await build(config)
     try:
         return await run(app, args)
+    finally:
+        await app.close()
+
+
+async def _staff(config: Config, args: argparse.Namespace) -> int:
+    from bot.app import build
+    from bot.staff_cli import broadcast, staff
+
+    app = await build(config)
+    try:
+        return await (staff(app, args) if args.command == "staff" else broadcast(app, args))
     finally:
         await app.close()
 

@@ -6,6 +6,7 @@ from bot.core.messages import Reply
 from bot.core.router import Conversation
 from bot.core.turn import Turn
 from handlers import (
+    broadcast,
     faq,
     menu,
     my_registrations,
@@ -31,6 +32,9 @@ def register(conversation: Conversation) -> None:
     c.command("forget")(privacy.forget)
     c.command("dangky", "signup")(_signup)
     c.command("lichcuatoi", "mine")(my_registrations.show_mine)
+    c.command("broadcast", "guitin")(broadcast.start)
+    c.command("broadcasts")(broadcast.recent)
+    c.command("tattin", "stopnews")(news.stop_news)
 
     c.flow(onboarding.FLOW, onboarding.step)
     c.flow("language", onboarding.language_step)
@@ -38,11 +42,14 @@ def register(conversation: Conversation) -> None:
     c.flow(privacy.FLOW, privacy.forget_step)
     c.flow(training_signup.FLOW, training_signup.step)
     c.flow(my_registrations.FLOW, my_registrations.step)
+    c.flow(broadcast.FLOW, broadcast.step)
+    c.flow(broadcast.LIST_FLOW, broadcast.recent_step)
 
     c.action("menu", menu.show_menu)
     c.action("faq", menu.faq_prompt)
     c.action("training", _signup)
     c.action("mine", my_registrations.show_mine)
+    c.action("broadcast", broadcast.start)
     c.action("events", menu.events)
     c.action("news", news.settings)
     c.action("stopnews", news.stop_news)

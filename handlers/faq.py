@@ -52,8 +52,17 @@ async def answer_topic(turn: Turn, topic_id: str) -> list[Reply]:
     return [render_topic(turn, topic, turn.lang)]
 
 
+# Typed words that stop commune news: the footer of every broadcast names them.
+STOP_NEWS = frozenset({"tat tin", "tat thong bao", "ngung nhan tin", "huy nhan tin",
+                       "stop news", "stop", "dung gui tin"})
+
+
 async def free_text(turn: Turn) -> list[Reply]:
     text = turn.text
+    if normalise(text) in STOP_NEWS:
+        from handlers.news import stop_news
+
+        return await stop_news(turn)
     kb = turn.services.kb
     match = kb.matcher.match(text)
     turn.session.add(

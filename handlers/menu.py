@@ -27,8 +27,13 @@ def topic_option(turn: Turn, topic_id: str) -> Option:
 
 
 async def show_menu(turn: Turn) -> list[Reply]:
+    from bot.broadcasting import role_of
+
     turn.finish()
-    return [turn.say("menu", options=menu_options(turn))]
+    options = menu_options(turn)
+    if await role_of(turn.session, turn.incoming.channel, turn.incoming.user_id):
+        options.append(Option(turn.t("menu_staff"), "m:broadcast"))
+    return [turn.say("menu", options=options)]
 
 
 async def faq_prompt(turn: Turn) -> list[Reply]:

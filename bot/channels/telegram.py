@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 TEXT_LIMIT = 4000  # under Telegram's 4,096, leaving room for markup
 CALLBACK_LIMIT = 64
-COMMANDS = ("start", "menu", "dangky", "lichcuatoi", "help", "cancel", "lang", "mydata", "forget")
+COMMANDS = ("start", "menu", "dangky", "lichcuatoi", "help", "cancel", "lang", "mydata", "forget",
+            "tattin")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 T = TypeVar("T")
 

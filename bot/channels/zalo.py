@@ -268,7 +268,12 @@ class ZaloChannel:
         return "sent"
 
     async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
-        """For the delivery engine: one attempt; the engine owns retries and pauses."""
+        """For the delivery engine: one attempt; the engine owns retries and pauses.
+
+        Messages the bot sends on its own carry no number menu: a number typed back
+        could not be mapped to them (the text itself says what to type instead).
+        """
+        reply = Reply(reply.text, [o for o in reply.options if o.url], lang=reply.lang)
         try:
             for piece in self.pieces(reply):
                 await self.client.call("sendMessage", chat_id=chat_id, text=piece)  # type: ignore[union-attr]

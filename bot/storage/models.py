@@ -180,3 +180,42 @@ class ProcessedMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class StaffRole(Base):
+    """Province staff reach every commune; commune staff only their own."""
+
+    __tablename__ = "staff_roles"
+    __table_args__ = (UniqueConstraint("channel", "channel_user_id", name="uq_staff_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    channel_user_id: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(12))  # province | commune
+    commune_code: Mapped[str | None] = mapped_column(String(8))
+    granted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(160))  # "cli" or "<channel>:<user id>"
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Broadcast(Base):
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(160))
+    sender_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON)  # communes / audience / session
+    text: Mapped[str] = mapped_column(Text)
+    not_before: Mapped[datetime] = mapped_column(DateTime)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued|done|cancelled
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,171 @@
+"""Broadcasts: who may reach whom, who receives, queueing into the outbox, progress.
+
+The security rule lives here and only here: a commune officer's scope is their
+own commune, always re-read from the database at the moment of sending, so a
+forged option or a role revoked mid-dialog reaches nobody outside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.catalogue import text as catalogue_text
+from bot.clock import Clock, stored_now
+from bot.core.messages import Option, Reply
+from bot.outbox import enqueue, to_payload
+from bot.storage.models import (
+    AuditEntry,
+    Broadcast,
+    OutboxMessage,
+    Registration,
+    StaffRole,
+    User,
+)
+
+log = logging.getLogger(__name__)
+AUDIENCES = ("youth", "business", "staff", "other")
+MAX_TEXT = 1500
+
+
+@dataclass(frozen=True)
+class Scope:
+    communes: tuple[str, ...] | None = None  # None: every commune
+    audience: str | None = None
+    session: str | None = None  # a training session's registrants
+
+    def to_json(self) -> dict[str, Any]:
+        return {"communes": list(self.communes) if self.communes is not None else None,
+                "audience": self.audience, "session": self.session}
+
+
+async def role_of(session: AsyncSession, channel: str, user_id: str) -> StaffRole | None:
+    return await session.scalar(select(StaffRole).where(StaffRole.channel == channel,
+                                                        StaffRole.channel_user_id == user_id))
+
+
+def allowed(role: StaffRole | None, scope: Scope) -> bool:
+    if role is None:
+        return False
+    if role.role == "province":
+        return True
+    return (role.role == "commune" and scope.session is None and scope.communes is not None
+            and set(scope.communes) == {role.commune_code})
+
+
+def _recipients_query(scope: Scope) -> Any:
+    if scope.session:
+        return (select(User).join(Registration, Registration.user_id == User.id)
+                .where(Registration.session_id == scope.session,
+                       Registration.status.in_(("confirmed", "waitlisted")),
+                       User.blocked.is_(False), User.chat_id.is_not(None)))
+    query = select(User).where(User.news_opt_in.is_(True), User.blocked.is_(False),
+                               User.chat_id.is_not(None))
+    if scope.communes is not None:
+        query = query.where(User.commune_code.in_(scope.communes))
+    if scope.audience:
+        query = query.where(User.audience == scope.audience)
+    return query
+
+
+async def count_recipients(session: AsyncSession, scope: Scope) -> int:
+    subquery = _recipients_query(scope).subquery()
+    return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+def message_for(text: str, lang: str, origin: str) -> Reply:
+    """The broadcast as one person gets it: where it comes from, the text, how to stop."""
+    body = (f"{catalogue_text(lang, 'broadcast_header', origin=origin)}\n{text}\n\n"
+            f"{catalogue_text(lang, 'broadcast_footer')}")
+    return Reply(body, [Option(catalogue_text(lang, "news_turn_off"), "m:stopnews")])
+
+
+async def queue(session: AsyncSession, actor: str, role: StaffRole, scope: Scope, text: str,
+                origin: str, when: datetime, now: datetime,
+                sender_user_id: int | None = None) -> Broadcast:
+    """Check the scope against the role, then one outbox row per recipient."""
+    if not allowed(role, scope):
+        raise PermissionError("scope outside the sender's role")
+    broadcast = Broadcast(actor=actor, sender_user_id=sender_user_id, scope=scope.to_json(),
+                          text=text, not_before=when, status="queued", created_at=now)
+    session.add(broadcast)
+    await session.flush()
+    payloads = {lang: to_payload(message_for(text, lang, origin)) for lang in ("vi", "en")}
+    users = (await session.scalars(_recipients_query(scope))).unique().all()
+    rows = [{"source_kind": "broadcast", "source_id": str(broadcast.id), "user_id": u.id,
+             "channel": u.channel, "chat_id": u.chat_id,
+             "payload": payloads.get(u.language, payloads["vi"]), "not_before": when,
+             "status": "pending", "attempts": 0, "created_at": now} for u in users]
+    if rows:
+        from sqlalchemy import insert
+
+        await session.execute(insert(OutboxMessage), rows)
+    broadcast.recipients = len(rows)
+    session.add(AuditEntry(at=now, actor=actor, action="broadcast",
+                           detail={"broadcast": broadcast.id, "scope": scope.to_json(),
+                                   "recipients": len(rows), "at": when.isoformat()}))
+    return broadcast
+
+
+async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
+    rows = (await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.source_kind == "broadcast",
+               OutboxMessage.source_id == str(broadcast_id))
+        .group_by(OutboxMessage.status))).all()
+    return {status: int(n) for status, n in rows}
+
+
+async def cancel(session: AsyncSession, broadcast: Broadcast, actor: str, now: datetime) -> int:
+    """Stop what has not gone out yet; returns how many messages were held back."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.source_kind == "broadcast",
+               OutboxMessage.source_id == str(broadcast.id),
+               OutboxMessage.status == "pending")
+        .values(status="cancelled"))
+    broadcast.status = "cancelled"
+    session.add(AuditEntry(at=now, actor=actor, action="broadcast_cancel",
+                           detail={"broadcast": broadcast.id, "held_back": result.rowcount}))
+    return int(result.rowcount or 0)
+
+
+async def finish_done(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
+    """Mark broadcasts with nothing left pending as done and report to their senders."""
+    finished = 0
+    async with sessions() as session, session.begin():
+        queued = (await session.scalars(select(Broadcast).where(Broadcast.status == "queued"))
+                  ).all()
+        for broadcast in queued:
+            tally = await counts(session, broadcast.id)
+            if tally.get("pending"):
+                continue
+            broadcast.status = "done"
+            finished += 1
+            sender = (await session.get(User, broadcast.sender_user_id)
+                      if broadcast.sender_user_id else None)
+            if sender is not None:
+                lang = sender.language
+                report = catalogue_text(
+                    lang, "broadcast_report", id=broadcast.id, sent=tally.get("sent", 0),
+                    total=broadcast.recipients, blocked=tally.get("blocked", 0),
+                    failed=tally.get("failed", 0) + tally.get("invalid", 0))
+                await enqueue(session, sender, "broadcast_report", str(broadcast.id),
+                              Reply(report), stored_now(clock))
+    return finished
+
+
+async def monitor(sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                  interval: float = 5.0) -> None:
+    while True:
+        try:
+            await finish_done(sessions, clock)
+        except Exception:
+            log.exception("broadcast monitor round failed")
+        await asyncio.sleep(interval)
