@@ -48,7 +48,11 @@ async def build(config: Config, clock: Clock | None = None, upgrade: bool = True
         from bot.storage import migrate  # alembic is only needed when migrating
 
         await migrate.upgrade(engine)
-    services = Services(config, session_factory(engine), kb, communes, clock or SystemClock())
+    from knowledge.events import load_events
+
+    events = load_events(config.knowledge_path / "events.yaml", config.tz)
+    services = Services(config, session_factory(engine), kb, communes, clock or SystemClock(),
+                        events)
     if upgrade:
         await sync_trainings(services)
     conversation = Conversation(services)

@@ -175,8 +175,11 @@ async def _run(config: Config, receive: bool = True) -> int:
             worker.register("zalo", zalo.deliver)
     worker.start()
     from bot.broadcasting import monitor
+    from bot.reminders import scheduler
 
     background = [asyncio.create_task(monitor(app.services.sessions, app.services.clock))]
+    if receive:
+        background.append(asyncio.create_task(scheduler(app.services)))
     log.info("ready in %.2f s", time.perf_counter() - started)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

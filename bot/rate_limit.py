@@ -1,4 +1,8 @@
-"""A token bucket per channel: sends spread at a steady rate, bursts capped at one second."""
+"""A token bucket per channel: sends spread evenly at the rate, without bursts.
+
+A one-second burst allowance looks harmless, but 25 saved-up tokens plus 25 new
+ones put 50 messages into the first second and Telegram answers 429 above ~30.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,9 @@ import time
 
 
 class TokenBucket:
-    def __init__(self, rate_per_second: float) -> None:
+    def __init__(self, rate_per_second: float, burst: float = 1.0) -> None:
         self.rate = rate_per_second
-        self.capacity = max(rate_per_second, 1.0)
+        self.capacity = burst
         self.tokens = self.capacity
         self.updated = time.monotonic()
         self.lock = asyncio.Lock()

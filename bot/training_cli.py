@@ -161,6 +161,9 @@ async def _move(app: App, session: AsyncSession, training: TrainingSession,
         return _fail("--end must be after --start")
     training.starts_at, training.ends_at = to_stored(start), to_stored(end)
     training.updated_at = stored_now(app.services.clock)
+    from bot.reminders import cancel_session_reminders
+
+    await cancel_session_reminders(session, training.id)  # new ones follow the new time
     told = await _tell_registrants(app, session, training, "session_moved_notice", "moved")
     print(f"moved {training.id} to {show(training.starts_at, app.config.tz)}; "
           f"{told} registrants will be told")

@@ -13,6 +13,7 @@ from handlers import (
     news,
     onboarding,
     privacy,
+    reminders,
     training_signup,
 )
 
@@ -35,6 +36,7 @@ def register(conversation: Conversation) -> None:
     c.command("broadcast", "guitin")(broadcast.start)
     c.command("broadcasts")(broadcast.recent)
     c.command("tattin", "stopnews")(news.stop_news)
+    c.command("nhaclich", "reminders")(reminders.mine)
 
     c.flow(onboarding.FLOW, onboarding.step)
     c.flow("language", onboarding.language_step)
@@ -42,6 +44,7 @@ def register(conversation: Conversation) -> None:
     c.flow(privacy.FLOW, privacy.forget_step)
     c.flow(training_signup.FLOW, training_signup.step)
     c.flow(my_registrations.FLOW, my_registrations.step)
+    c.flow(reminders.FLOW, reminders.step)
     c.flow(broadcast.FLOW, broadcast.step)
     c.flow(broadcast.LIST_FLOW, broadcast.recent_step)
 
@@ -50,7 +53,8 @@ def register(conversation: Conversation) -> None:
     c.action("training", _signup)
     c.action("mine", my_registrations.show_mine)
     c.action("broadcast", broadcast.start)
-    c.action("events", menu.events)
+    c.action("events", reminders.events_menu)
+    c.action("myreminders", reminders.mine)
     c.action("news", news.settings)
     c.action("stopnews", news.stop_news)
     c.action("privacy", privacy.privacy_menu)

@@ -13,8 +13,6 @@ MENU_ITEMS = (
     ("menu_privacy", "m:privacy"),
 )
 FAQ_EXAMPLES = ("domain.idvn.free", "domain.bizvn.free", "nq57.what", "campaign.digital_day")
-EVENT_TOPICS = ("campaign.innovation_day", "campaign.digital_day", "campaign.event_1510",
-                "bot.reminders")
 
 
 def menu_options(turn: Turn) -> list[Option]:
@@ -38,10 +36,6 @@ async def show_menu(turn: Turn) -> list[Reply]:
 
 async def faq_prompt(turn: Turn) -> list[Reply]:
     return [turn.say("faq_prompt", options=[topic_option(turn, t) for t in FAQ_EXAMPLES])]
-
-
-async def events(turn: Turn) -> list[Reply]:
-    return [turn.say("events_intro", options=[topic_option(turn, t) for t in EVENT_TOPICS])]
 
 
 # Topic actions (knowledge files) → menu actions (router).

@@ -36,6 +36,10 @@ async def start(turn: Turn) -> list[Reply]:
         from handlers import training_signup
 
         return [turn.say("welcome"), *await training_signup.start(turn, payload[2:])]
+    if payload.startswith("e_"):  # a poster for an event: set the reminder at once
+        from handlers import reminders
+
+        return [turn.say("welcome"), *await reminders.subscribe(turn, payload[2:])]
     replies = [turn.say("welcome")]
     preset = None
     if payload.startswith("c_"):

@@ -42,7 +42,7 @@ CHANNEL = "telegram"
 TEXT_LIMIT = 4000  # under Telegram's 4,096, leaving room for markup
 CALLBACK_LIMIT = 64
 COMMANDS = ("start", "menu", "dangky", "lichcuatoi", "help", "cancel", "lang", "mydata", "forget",
-            "tattin")
+            "nhaclich", "tattin")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 T = TypeVar("T")
 

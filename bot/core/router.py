@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from bot.core.options import remembered, resolve_typed
 from bot.core.turn import DIALOG_PREFIX, Turn
 from bot.storage.models import DialogState, ProcessedMessage, User
 from knowledge.communes import CommunePicker
+from knowledge.events import Event
 from knowledge.kb import KnowledgeBase
 from knowledge.normalise import clean_text
 
@@ -49,6 +50,7 @@ class Services:
     kb: KnowledgeBase
     communes: CommunePicker
     clock: Clock
+    events: list[Event] = field(default_factory=list)
 
 
 class Conversation:

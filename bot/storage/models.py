@@ -219,3 +219,13 @@ class Broadcast(Base):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12), default="queued")  # queued|done|cancelled
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EventSubscription(Base):
+    __tablename__ = "event_subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "event_id", name="uq_event_subscription"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,104 @@
+"""Event reminders: coming events, "Nhắc tôi", /nhaclich to list and cancel, deep link e_<id>."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlalchemy import delete, select
+
+from bot.clock import stored_now
+from bot.core.messages import Option, Reply
+from bot.core.turn import Turn
+from bot.storage.models import EventSubscription
+from bot.timefmt import show, show_day
+from handlers.menu import menu_options
+from knowledge.events import Event
+
+FLOW = "reminders"
+
+
+def _title(turn: Turn, event: Event) -> str:
+    return event.title.get(turn.lang) or event.title["vi"]
+
+
+def _when(turn: Turn, event: Event) -> str | None:
+    occurrence = event.occurrence(turn.clock.now().astimezone(UTC))
+    if occurrence is None:
+        return None
+    tz = turn.services.config.tz
+    start = occurrence[0]
+    return show_day(start, tz) if event.all_day else show(start, tz, turn.lang)
+
+
+def _event(turn: Turn, event_id: str) -> Event | None:
+    return next((e for e in turn.services.events if e.id == event_id), None)
+
+
+async def _subscribed(turn: Turn) -> set[str]:
+    rows = await turn.session.scalars(select(EventSubscription.event_id)
+                                      .where(EventSubscription.user_id == turn.user.id))
+    return set(rows.all())
+
+
+async def events_menu(turn: Turn) -> list[Reply]:
+    """Menu "Sự kiện & nhắc lịch": coming events with a 'Remind me' for each."""
+    coming = [(e, _when(turn, e)) for e in turn.services.events]
+    coming = [(e, when) for e, when in coming if when]
+    turn.start(FLOW, "list")
+    options = [Option(turn.t("opt_my_reminders"), "m:myreminders")]
+    if not coming:
+        return [turn.say("events_none", options=[*options, *menu_options(turn)])]
+    mine = await _subscribed(turn)
+    items = [turn.t("event_item", title=_title(turn, e), when=when, place=e.place)
+             for e, when in coming]
+    remind = [turn.option("opt_remind_me", f"s{e.id}", title=_title(turn, e)[:40])
+              for e, _ in coming if e.id not in mine]
+    return [turn.say("events_list", items="\n".join(items),
+                     options=[*remind, *options, *menu_options(turn)])]
+
+
+async def subscribe(turn: Turn, event_id: str) -> list[Reply]:
+    turn.finish()
+    event = _event(turn, event_id)
+    when = _when(turn, event) if event else None
+    if event is None or when is None:
+        return [turn.say("event_over", options=menu_options(turn))]
+    if event_id in await _subscribed(turn):
+        return [turn.say("remind_already", title=_title(turn, event), options=menu_options(turn))]
+    turn.session.add(EventSubscription(user_id=turn.user.id, event_id=event_id,
+                                       created_at=stored_now(turn.clock)))
+    return [turn.say("remind_done", title=_title(turn, event), when=when,
+                     options=[Option(turn.t("opt_my_reminders"), "m:myreminders"),
+                              *menu_options(turn)])]
+
+
+async def mine(turn: Turn) -> list[Reply]:
+    """/nhaclich: the person's event reminders, each cancellable."""
+    subscribed = [e for e in turn.services.events if e.id in await _subscribed(turn)]
+    if not subscribed:
+        turn.finish()
+        return [turn.say("reminders_none", options=menu_options(turn))]
+    turn.start(FLOW, "mine")
+    items = [turn.t("reminder_item", title=_title(turn, e), when=_when(turn, e) or "—")
+             for e in subscribed]
+    options = [turn.option("opt_unsubscribe", f"u{e.id}", title=_title(turn, e)[:40])
+               for e in subscribed]
+    return [turn.say("reminders_list", items="\n".join(items),
+                     options=[*options, *menu_options(turn)])]
+
+
+async def step(turn: Turn) -> list[Reply]:
+    choice = turn.choice or ""
+    if choice.startswith("s"):
+        return await subscribe(turn, choice[1:])
+    if choice.startswith("u"):
+        event = _event(turn, choice[1:])
+        await turn.session.execute(delete(EventSubscription).where(
+            EventSubscription.user_id == turn.user.id,
+            EventSubscription.event_id == choice[1:]))
+        turn.finish()
+        title = _title(turn, event) if event else choice[1:]
+        return [turn.say("unsubscribed", title=title, options=menu_options(turn))]
+    turn.finish()
+    turn.pass_on = True
+    return []
