@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -136,15 +136,21 @@ async def cancel(session: AsyncSession, broadcast: Broadcast, actor: str, now: d
     return int(result.rowcount or 0)
 
 
+PROGRESS_EVERY = timedelta(seconds=60)  # a progress message to the sender, for big ones
+PROGRESS_MIN_RECIPIENTS = 100
+
+
 async def finish_done(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
-    """Mark broadcasts with nothing left pending as done and report to their senders."""
+    """Report progress on big broadcasts; mark finished ones done and send the final report."""
     finished = 0
     async with sessions() as session, session.begin():
         queued = (await session.scalars(select(Broadcast).where(Broadcast.status == "queued"))
                   ).all()
+        now = stored_now(clock)
         for broadcast in queued:
             tally = await counts(session, broadcast.id)
             if tally.get("pending"):
+                await _progress(session, broadcast, tally, now)
                 continue
             broadcast.status = "done"
             finished += 1
@@ -159,6 +165,24 @@ async def finish_done(sessions: async_sessionmaker[AsyncSession], clock: Clock) 
                 await enqueue(session, sender, "broadcast_report", str(broadcast.id),
                               Reply(report), stored_now(clock))
     return finished
+
+
+async def _progress(session: AsyncSession, broadcast: Broadcast, tally: dict[str, int],
+                    now: datetime) -> None:
+    """Every minute while a big broadcast is going out, a short progress message (one per
+    minute-slot, so restarts do not repeat it)."""
+    if (broadcast.recipients < PROGRESS_MIN_RECIPIENTS or broadcast.sender_user_id is None
+            or now < broadcast.not_before):
+        return
+    sender = await session.get(User, broadcast.sender_user_id)
+    if sender is None:
+        return
+    slot = int((now - broadcast.not_before) / PROGRESS_EVERY)
+    done = broadcast.recipients - tally.get("pending", 0)
+    text = catalogue_text(sender.language, "broadcast_progress", id=broadcast.id, done=done,
+                          total=broadcast.recipients, blocked=tally.get("blocked", 0))
+    await enqueue(session, sender, "broadcast_progress", f"{broadcast.id}:{slot}", Reply(text),
+                  now)
 
 
 async def monitor(sessions: async_sessionmaker[AsyncSession], clock: Clock,

@@ -236,3 +236,26 @@ def test_staff_roles_and_a_cli_broadcast_are_audited(tmp_path: Path) -> None:
     assert sent.returncode == 0 and "0 recipients" in sent.stdout
     unconfirmed = cli(config, "broadcast", "send", "--commune", "02671", "--text", "x")
     assert unconfirmed.returncode == 0  # nobody to send to: nothing to confirm
+
+
+async def test_the_sender_of_a_big_broadcast_hears_how_it_is_going(app) -> None:
+    from datetime import timedelta
+
+    await grant(app, "boss", "province")
+    async with app.services.sessions() as session, session.begin():
+        for i in range(120):
+            session.add(User(channel="telegram", channel_user_id=f"p{i}", chat_id=f"p{i}",
+                             language="vi", commune_code=CAM_DUONG, news_opt_in=True,
+                             blocked=False, created_at=NOW, last_seen_at=NOW))
+    chat = Chat(app, user="boss")
+    await chat.send("/broadcast")
+    await chat.press("Toàn tỉnh")
+    await chat.send("Tin lớn")
+    await chat.press("Gửi ngay")
+    await chat.press("Xác nhận")
+    later = FixedClock(TODAY + timedelta(seconds=70))
+    await finish_done(app.services.sessions, later)
+    await finish_done(app.services.sessions, later)  # same minute: no second message
+    app.services.clock = later
+    progress = await app.conversation.inbox("web", "boss")
+    assert len(progress) == 1 and "đã gửi 0/120" in progress[0].text

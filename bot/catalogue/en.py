@@ -228,4 +228,5 @@ MESSAGES: dict[str, str] = {
     "reminder_training": "⏰ Reminder: **{title}** starts at {start}, at {place}.",
     "reminder_event": "⏰ Reminder: **{title}** — {when}, {place}.",
     "cmd_nhaclich": "Event reminders",
+    "broadcast_progress": "Message #{id}: {done}/{total} sent so far ({blocked} blocked the bot)…",
 }

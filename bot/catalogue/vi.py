@@ -238,4 +238,5 @@ MESSAGES: dict[str, str] = {
     "reminder_training": "⏰ Nhắc lịch: lớp **{title}** bắt đầu lúc {start} tại {place}.",
     "reminder_event": "⏰ Nhắc lịch: **{title}** — {when}, {place}.",
     "cmd_nhaclich": "Nhắc lịch sự kiện",
+    "broadcast_progress": "Tin #{id}: đã gửi {done}/{total} ({blocked} đã chặn bot)…",
 }
