@@ -12,11 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Option, Reply
+from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.models import OutboxMessage, User
 
 log = logging.getLogger(__name__)
@@ -38,12 +37,10 @@ async def enqueue(session: AsyncSession, user: User, source_kind: str, source_id
     """Queue REPLY for USER once per source (a repeat of the same source is ignored)."""
     if user.blocked or user.chat_id is None:
         return
-    values = dict(source_kind=source_kind, source_id=source_id, user_id=user.id,
-                  channel=user.channel, chat_id=user.chat_id, payload=to_payload(reply),
-                  not_before=not_before, created_at=not_before, status="pending", attempts=0)
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(insert(OutboxMessage).values(**values).on_conflict_do_nothing())
+    await session.execute(insert_ignoring_duplicates(
+        session, OutboxMessage, source_kind=source_kind, source_id=source_id, user_id=user.id,
+        channel=user.channel, chat_id=user.chat_id, payload=to_payload(reply),
+        not_before=not_before, created_at=not_before, status="pending", attempts=0))
 
 
 async def take_inbox(session: AsyncSession, user_id: int, now: datetime) -> list[Reply]:

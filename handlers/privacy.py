@@ -47,7 +47,7 @@ async def my_data(turn: Turn) -> list[Reply]:
         channel=user.channel,
         user_id=user.channel_user_id,
         display_name=user.display_name or "—",
-        language="Tiếng Việt" if user.language == "vi" else "English",
+        language=turn.t("opt_vi") if user.language == "vi" else turn.t("opt_en"),
         commune=commune_picker.name(turn, user.commune_code),
         audience=turn.t(audience_keys[user.audience]) if user.audience in audience_keys else "—",
         news=turn.t("yes" if user.news_opt_in else "no"),

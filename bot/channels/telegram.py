@@ -15,7 +15,6 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-from weakref import WeakValueDictionary
 
 from telegram import (
     BotCommand,
@@ -33,6 +32,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
+from bot.channels.ordering import ChatLocks
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Option, Reply
 from bot.delivery import SENT, Outcome
@@ -106,7 +106,7 @@ class TelegramChannel:
         self.app = app
         self.config = config
         self.secret = config.webhook.secret_token or secrets.token_urlsafe(32)
-        self.locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self.chat_lock = ChatLocks()
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.username: str | None = None
 
@@ -187,10 +187,7 @@ class TelegramChannel:
         incoming = await self.translate(update)
         if incoming is None:
             return
-        lock = self.locks.get(incoming.chat_id)
-        if lock is None:
-            lock = self.locks[incoming.chat_id] = asyncio.Lock()
-        async with lock:  # one chat's updates are handled in order
+        async with self.chat_lock(incoming.chat_id):  # one chat's updates are handled in order
             replies = await self.app.conversation.handle(incoming)
             for reply in replies:
                 await self.send(incoming.chat_id, reply)

@@ -9,25 +9,24 @@ The browser keeps a random client id in local storage; that id is the user id.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
 from importlib import resources
 from typing import Any
-from weakref import WeakValueDictionary
 
 from aiohttp import web
 
 from bot.app import App
 from bot.channels.formatting import to_html, to_plain
+from bot.channels.ordering import ChatLocks
 from bot.core.messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
 CHANNEL = "web"
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 APP_KEY: web.AppKey[App] = web.AppKey("bot_app", App)
-LOCKS_KEY: web.AppKey[WeakValueDictionary[str, asyncio.Lock]] = web.AppKey("locks")
+LOCKS_KEY: web.AppKey[ChatLocks] = web.AppKey("locks", ChatLocks)
 
 
 def render(reply: Reply) -> dict[str, Any]:
@@ -76,11 +75,7 @@ async def message(request: web.Request) -> web.Response:
     incoming = Incoming(CHANNEL, client_id, client_id, text=text, payload=payload,
                         language_hint=lang)
     app = request.app[APP_KEY]
-    locks = request.app[LOCKS_KEY]
-    lock = locks.get(client_id)
-    if lock is None:
-        lock = locks[client_id] = asyncio.Lock()
-    async with lock:  # one browser's messages are handled in order
+    async with request.app[LOCKS_KEY](client_id):  # one browser's messages in order
         replies = await app.conversation.handle(incoming)
     return web.json_response({"replies": [render(r) for r in replies]},
                              dumps=lambda o: json.dumps(o, ensure_ascii=False))
@@ -105,7 +100,7 @@ async def healthz(request: web.Request) -> web.Response:
 def create_web_app(app: App) -> web.Application:
     web_app = web.Application(client_max_size=64 * 1024)
     web_app[APP_KEY] = app
-    web_app[LOCKS_KEY] = WeakValueDictionary()
+    web_app[LOCKS_KEY] = ChatLocks()
     web_app.router.add_get("/", page)
     web_app.router.add_post("/api/message", message)
     web_app.router.add_get("/api/inbox", inbox)

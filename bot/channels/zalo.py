@@ -16,7 +16,6 @@ import logging
 import re
 import secrets
 from typing import Any
-from weakref import WeakValueDictionary
 
 import aiohttp
 from aiohttp import web
@@ -24,6 +23,7 @@ from aiohttp import web
 from bot.app import App
 from bot.catalogue import text as catalogue_text
 from bot.channels.formatting import to_plain
+from bot.channels.ordering import ChatLocks
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Reply
 from bot.core.options import numbered
@@ -118,7 +118,7 @@ class ZaloChannel:
         self.app = app
         self.config = config
         self.secret = config.webhook.secret_token or secrets.token_urlsafe(32)
-        self.locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self.chat_lock = ChatLocks()
         self.http: aiohttp.ClientSession | None = None
         self.client: ZaloClient | None = None
         self.tasks: set[asyncio.Task[None]] = set()
@@ -241,10 +241,7 @@ class ZaloChannel:
             incoming = self.translate(update)
             if incoming is None:
                 return
-            lock = self.locks.get(incoming.chat_id)
-            if lock is None:
-                lock = self.locks[incoming.chat_id] = asyncio.Lock()
-            async with lock:  # one chat's messages in order
+            async with self.chat_lock(incoming.chat_id):  # one chat's messages in order
                 for reply in await self.app.conversation.handle(incoming):
                     await self.reply(incoming.chat_id, reply)
         except Exception:

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,6 +27,7 @@ from bot.core.flood import FloodGuard, Verdict
 from bot.core.messages import Incoming, Option, Reply
 from bot.core.options import remembered, resolve_typed
 from bot.core.turn import DIALOG_PREFIX, Turn
+from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.models import DialogState, ProcessedMessage, User
 from knowledge.communes import CommunePicker
 from knowledge.events import Event
@@ -140,13 +139,9 @@ class Conversation:
 
     async def _first_time(self, session: AsyncSession, incoming: Incoming) -> bool:
         """Record the platform message id in the turn's transaction; False if seen before."""
-        dialect = session.bind.dialect.name if session.bind else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        result = await session.execute(
-            insert(ProcessedMessage)
-            .values(channel=incoming.channel, message_id=incoming.message_id,
-                    created_at=stored_now(self.services.clock))
-            .on_conflict_do_nothing())
+        result = await session.execute(insert_ignoring_duplicates(
+            session, ProcessedMessage, channel=incoming.channel,
+            message_id=incoming.message_id, created_at=stored_now(self.services.clock)))
         return bool(result.rowcount)
 
     async def _load(self, session: AsyncSession, incoming: Incoming) -> tuple[User, DialogState]:
