@@ -131,10 +131,17 @@ async def schedule_due(services: Services) -> None:
 
 
 async def scheduler(services: Services, interval: float = 30.0) -> None:
+    """Every INTERVAL seconds: queue due reminders; once an hour: housekeeping."""
+    from bot.housekeeping import prune
+
     await log_missed(services)
+    rounds = 0
     while True:
         try:
             await schedule_due(services)
+            if rounds % int(3600 / interval) == 0:
+                await prune(services)
         except Exception:
             log.exception("reminder round failed; retrying")
+        rounds += 1
         await asyncio.sleep(interval)

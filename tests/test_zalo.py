@@ -275,3 +275,21 @@ async def test_a_refused_token_stops_zalo_but_the_web_chat_keeps_running(
         output = await _stop(proc)
     assert "channel zalo: the bot token was refused (401); channel not started" in output
     assert "channel web" in output and "wrong-token" not in output
+
+
+async def test_remembered_message_ids_are_forgotten_after_a_week(zalo) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from bot.housekeeping import prune
+    from bot.storage.models import ProcessedMessage
+
+    fake, app, _ = zalo
+    fake.push("u12", "xin chào", message_id="old-1")
+    await fake.wait_text("u12", "Xin chào")
+    assert await prune(app.services) == 0
+    app.services.clock = FixedClock(TODAY + timedelta(days=8))
+    assert await prune(app.services) == 1
+    async with app.services.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ProcessedMessage)) == 0
