@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.local_server import LocalServer
+
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Lào Cai", "username": "laocai_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False,
             "supports_inline_queries": False}
@@ -38,7 +40,7 @@ class Call:
         return [b for row in markup.get("inline_keyboard", []) for b in row]
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     def __init__(self, token: str = "123:TEST") -> None:
         self.token = token
         self.calls: list[Call] = []
@@ -49,7 +51,6 @@ class FakeTelegram:
         self.forbidden_chats: set[int] = set()
         self.too_many: int = 0  # answer this many sends with 429 first
         self.retry_after = 1
-        self.runner: web.AppRunner | None = None
         self.port = 0
         self.sent = asyncio.Event()
         self.max_per_second: int | None = None  # enforce a Telegram-like bot-wide limit
@@ -66,16 +67,8 @@ class FakeTelegram:
         app.router.add_post("/bot{token}/{method}", self.handle)
         app.router.add_get("/bot{token}/{method}", self.handle)
         app.router.add_get("/stats", self.stats)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self.serve(app)
         return f"http://127.0.0.1:{self.port}"
-
-    async def stop(self) -> None:
-        if self.runner:
-            await self.runner.cleanup()
 
     async def handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:

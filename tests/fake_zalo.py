@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.local_server import LocalServer
+
 
 @dataclass
 class ZaloCall:
@@ -28,7 +30,7 @@ class ZaloCall:
         return str(self.params.get("text", ""))
 
 
-class FakeZalo:
+class FakeZalo(LocalServer):
     def __init__(self, token: str = "zalo-token-123") -> None:
         self.token = token
         self.calls: list[ZaloCall] = []
@@ -36,23 +38,14 @@ class FakeZalo:
         self.ids = itertools.count(1)
         self.quota_errors = 0
         self.wrap = True  # {ok, result} envelope on updates, or bare
-        self.runner: web.AppRunner | None = None
         self.port = 0
         self.sent = asyncio.Event()
 
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self.handle)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self.serve(app)
         return f"http://127.0.0.1:{self.port}/bot"
-
-    async def stop(self) -> None:
-        if self.runner:
-            await self.runner.cleanup()
 
     @staticmethod
     def reply(body: dict[str, Any], status: int = 200) -> web.Response:
