@@ -102,9 +102,8 @@ def _ask_name(turn: Turn) -> Reply:
 def _ask_phone(turn: Turn) -> Reply:
     previous = turn.data.get("phone") or turn.data.get("previous_phone")
     if previous:
-        reply = turn.say("phone_prefill", phone=previous, options=[
+        return turn.say("phone_prefill", phone=previous, options=[
             turn.option("opt_use_phone", "use"), turn.option("opt_type_other", "other")])
-        return reply
     reply = turn.say("ask_phone", options=[Option(turn.t("opt_share_phone"), None)])
     reply.request_phone = True
     return reply

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.broadcasting import Scope, finish_done, queue
-from bot.channels.telegram import to_telegram_html
+from bot.channels.formatting import to_telegram_html
 from bot.clock import FixedClock
 from bot.core.messages import Reply
 from bot.delivery import SENT, DeliveryEngine, Outcome

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App, build
-from bot.channels.telegram import TelegramChannel, split_text, to_telegram_html
+from bot.channels.formatting import split_text, to_telegram_html
+from bot.channels.telegram import TelegramChannel
 from bot.clock import FixedClock
 from bot.storage.models import User
 

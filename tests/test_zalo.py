@@ -14,7 +14,8 @@ import aiohttp
 import pytest
 
 from bot.app import App, build
-from bot.channels.zalo import ZaloChannel, render, split_text
+from bot.channels.formatting import split_text
+from bot.channels.zalo import ZaloChannel, render
 from bot.clock import FixedClock
 from bot.core.messages import Option, Reply
 from bot.delivery import DeliveryEngine
@@ -174,7 +175,7 @@ def test_numbered_menus_and_splitting() -> None:
     reply = Reply("Chọn:", [Option("Hỏi đáp", "m:faq"), Option("Trang", url="https://x.vn")])
     text = render(reply)
     assert "1. Hỏi đáp" in text and "- Trang: https://x.vn" in text
-    assert all(len(p) <= 1900 for p in split_text("a " * 3000))
+    assert all(len(p) <= 1900 for p in split_text("a " * 3000, 1900))
 
 
 async def test_the_client_copes_with_duplicate_server_headers(fake) -> None:

@@ -9,7 +9,6 @@ button when the core asks for a phone, and documents for attachments.
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import re
 import secrets
@@ -32,6 +31,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
+from bot.channels.formatting import split_text, to_telegram_html
 from bot.channels.ordering import ChatLocks
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Option, Reply
@@ -43,40 +43,7 @@ TEXT_LIMIT = 4000  # under Telegram's 4,096, leaving room for markup
 CALLBACK_LIMIT = 64
 COMMANDS = ("start", "menu", "dangky", "lichcuatoi", "help", "cancel", "lang", "mydata", "forget",
             "nhaclich", "tattin")
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 T = TypeVar("T")
-
-
-def to_telegram_html(text: str) -> str:
-    """Escape everything, then the knowledge base's **bold**; Telegram links bare URLs itself."""
-    return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split at paragraph boundaries (then lines, then words), each piece under LIMIT."""
-    if len(text) <= limit:
-        return [text]
-    pieces: list[str] = []
-    current = ""
-    for part in text.split("\n\n"):
-        while len(part) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            cut = part.rfind("\n", 0, limit)
-            cut = cut if cut > limit // 2 else part.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            pieces.append(part[:cut])
-            part = part[cut:].lstrip()
-        candidate = f"{current}\n\n{part}" if current else part
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            pieces.append(current)
-            current = part
-    if current:
-        pieces.append(current)
-    return pieces
 
 
 def inline_keyboard(options: list[Option]) -> InlineKeyboardMarkup | None:
@@ -252,7 +219,7 @@ class TelegramChannel:
         """For the delivery engine: one attempt; the engine owns retries and pauses."""
         bot = self.application.bot  # type: ignore[union-attr]
         markup = inline_keyboard(reply.options)
-        chunks = split_text(reply.text)
+        chunks = split_text(reply.text, TEXT_LIMIT)
         try:
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
@@ -280,7 +247,7 @@ class TelegramChannel:
                                          one_time_keyboard=True, resize_keyboard=True)
         else:
             markup = inline_keyboard(reply.options)
-        chunks = split_text(reply.text)
+        chunks = split_text(reply.text, TEXT_LIMIT)
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             sent = await self._call(lambda c=chunk, m=(markup if last else None): bot.send_message(

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
-from bot.channels.formatting import to_plain
+from bot.channels.formatting import split_text, to_plain
 from bot.channels.ordering import ChatLocks
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Reply
@@ -42,22 +42,6 @@ class ZaloError(Exception):
         super().__init__(f"{code} {description}")
         self.code = code
         self.description = description
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split at paragraph, line, then word boundaries, each piece under LIMIT."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n\n", 0, limit)
-        for separator in ("\n", " "):
-            if cut <= limit // 2:
-                cut = rest.rfind(separator, 0, limit)
-        cut = cut if cut > limit // 2 else limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    pieces.append(rest)
-    return [p for p in pieces if p]
 
 
 def render(reply: Reply) -> str:
@@ -251,7 +235,7 @@ class ZaloChannel:
 
     @staticmethod
     def pieces(reply: Reply) -> list[str]:
-        pieces = split_text(render(reply))
+        pieces = split_text(render(reply), TEXT_LIMIT)
         if len(pieces) > 1:
             pieces = [f"{p}\n({i}/{len(pieces)})" for i, p in enumerate(pieces, 1)]
         return pieces
