@@ -10,7 +10,6 @@ after 3 s idle. Round trip: 500 sequential POST /api/message on loopback.
 from __future__ import annotations
 
 import asyncio
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,12 +20,9 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.local_server import free_port  # noqa: E402
 
 
 def start(folder: Path) -> tuple[subprocess.Popen[bytes], int]:

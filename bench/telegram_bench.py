@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,16 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fake_telegram import FakeTelegram  # noqa: E402
+from tests.local_server import free_port  # noqa: E402
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 QUESTIONS = ["id.vn là gì", "e 19t dk ten mien id.vn co mat tien ko", "biz.vn có miễn phí không",
              "nghị quyết 57 là gì", "ngay chuyen doi so quoc gia", "gia vang hom nay"]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def spawn_bot(config: Path, database_url: str) -> subprocess.Popen[bytes]:

@@ -12,28 +12,18 @@ import itertools
 import json
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from tests.local_server import LocalServer
+from tests.local_server import Call, LocalServer
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Lào Cai", "username": "laocai_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False,
             "supports_inline_queries": False}
 
 
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    at: float = field(default_factory=time.monotonic)
-
-    @property
-    def text(self) -> str:
-        return str(self.params.get("text", ""))
-
+class TelegramCall(Call):
     @property
     def buttons(self) -> list[dict[str, Any]]:
         markup = self.params.get("reply_markup") or {}
@@ -43,7 +33,7 @@ class Call:
 class FakeTelegram(LocalServer):
     def __init__(self, token: str = "123:TEST") -> None:
         self.token = token
-        self.calls: list[Call] = []
+        self.calls: list[TelegramCall] = []
         self.updates: list[dict[str, Any]] = []
         self.update_ids = itertools.count(1)
         self.message_ids = itertools.count(1000)
@@ -89,7 +79,7 @@ class FakeTelegram(LocalServer):
         elif request.can_read_body:
             params = await request.json()
         if method != "getUpdates" and self.record:
-            self.calls.append(Call(method, params))
+            self.calls.append(TelegramCall(method, params))
         chat = params.get("chat_id")
         if method.startswith("send") and method != "sendChatAction":
             if chat is not None and int(chat) in self.forbidden_chats:

@@ -11,29 +11,17 @@ import asyncio
 import contextlib
 import itertools
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from tests.local_server import LocalServer
-
-
-@dataclass
-class ZaloCall:
-    method: str
-    params: dict[str, Any]
-    at: float = field(default_factory=time.monotonic)
-
-    @property
-    def text(self) -> str:
-        return str(self.params.get("text", ""))
+from tests.local_server import Call, LocalServer
 
 
 class FakeZalo(LocalServer):
     def __init__(self, token: str = "zalo-token-123") -> None:
         self.token = token
-        self.calls: list[ZaloCall] = []
+        self.calls: list[Call] = []
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.ids = itertools.count(1)
         self.quota_errors = 0
@@ -61,7 +49,7 @@ class FakeZalo(LocalServer):
         method = request.match_info["method"]
         params = await request.json() if request.can_read_body else {}
         if method != "getUpdates":
-            self.calls.append(ZaloCall(method, params))
+            self.calls.append(Call(method, params))
         if method == "getMe":
             return self.reply({"ok": True, "result": {"id": "bot1", "account_name": "laocai_bot",
                                                       "display_name": "Lào Cai"}})
@@ -102,11 +90,11 @@ class FakeZalo(LocalServer):
         self.queue.put_nowait(update)
         return update
 
-    def sent_to(self, user: str) -> list[ZaloCall]:
+    def sent_to(self, user: str) -> list[Call]:
         return [c for c in self.calls if c.method == "sendMessage" and c.params["chat_id"] == user]
 
     async def wait_text(self, user: str, fragment: str, after: int = 0,
-                        limit_seconds: float = 10.0) -> ZaloCall:
+                        limit_seconds: float = 10.0) -> Call:
         deadline = time.monotonic() + limit_seconds
         while time.monotonic() < deadline:
             for call in self.sent_to(user)[after:]:

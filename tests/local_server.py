@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
 from aiohttp import web
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Call:
+    """One request a fake platform API received."""
+
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
 
 
 class LocalServer:
