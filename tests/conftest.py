@@ -69,6 +69,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def postgres_url() -> str:
+    """An empty PostgreSQL database (skipped when absent, failed under CI)."""
+    require_postgres()
+    asyncio.run(reset_postgres())
+    return PG_URL
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
 

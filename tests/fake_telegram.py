@@ -40,6 +40,7 @@ class FakeTelegram(LocalServer):
         self.new_update = asyncio.Event()
         self.forbidden_chats: set[int] = set()
         self.too_many: int = 0  # answer this many sends with 429 first
+        self.broken: int = 0  # drop the connection on this many sends first (network error)
         self.retry_after = 1
         self.port = 0
         self.sent = asyncio.Event()
@@ -97,6 +98,11 @@ class FakeTelegram(LocalServer):
                          "description": "Too Many Requests: retry after 1",
                          "parameters": {"retry_after": 1}}, status=429)
                 self.recent_sends.append(now)
+            if self.broken > 0:
+                self.broken -= 1
+                assert request.transport is not None
+                request.transport.close()  # the client sees the connection reset
+                return web.Response(status=502)
             if self.too_many > 0:
                 self.too_many -= 1
                 return web.json_response(

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import text
 
+from bot.app import build
+from bot.clock import FixedClock
 from bot.storage import migrate
 from bot.storage.database import create_engine
+from tests.conftest import PG_URL, TODAY, Chat, make_config
 
 
 async def test_upgrade_from_the_previous_revision_keeps_users(database_url: str) -> None:
@@ -60,3 +64,30 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> Non
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
     finally:
         await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_question_after_the_database_dropped_our_connections_is_still_answered(
+    postgres_url: str,
+) -> None:
+    """PostgreSQL restarted (or failed over): the next message gets a real answer, not an error."""
+    import asyncpg
+
+    bot = await build(make_config(postgres_url), clock=FixedClock(TODAY))
+    try:
+        chat = Chat(bot, user="after-restart")
+        await chat.send("id.vn là gì")
+        assert "id.vn" in chat.text()
+        admin = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
+        try:
+            killed = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        finally:
+            await admin.close()
+        assert killed >= 1
+        await chat.send("biz.vn có miễn phí không")
+        assert "biz.vn" in chat.text()
+        assert "lỗi" not in chat.text().lower()
+    finally:
+        await bot.close()

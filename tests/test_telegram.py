@@ -131,6 +131,22 @@ async def test_429_is_waited_out_and_the_message_still_arrives(telegram) -> None
     await fake.wait_text(508, "cá nhân", limit_seconds=15)
 
 
+async def test_a_dropped_connection_to_telegram_is_retried_and_the_answer_arrives(
+    telegram,
+) -> None:
+    fake, _ = telegram
+    fake.broken = 1
+    fake.push_text(905, "id.vn là gì")
+
+    def answers() -> list[Call]:
+        return [call for call in fake.sent_to(905) if "id.vn" in call.text]
+
+    # The fake records the attempt it cut off; the answer arrives on the retry.
+    await fake.wait_for(lambda _call: len(answers()) == 2, limit_seconds=15)
+    assert fake.broken == 0
+    assert answers()[0].text == answers()[1].text
+
+
 async def test_a_user_who_blocked_the_bot_is_flagged(telegram) -> None:
     fake, app = telegram
     fake.push_text(509, "xin chào")

@@ -33,6 +33,7 @@ from bot.app import App
 from bot.catalogue import text as catalogue_text
 from bot.channels.formatting import split_text, to_telegram_html
 from bot.channels.ordering import ChatLocks
+from bot.channels.telegram_http import AiohttpRequest
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Option, Reply
 from bot.delivery import SENT, Outcome
@@ -64,7 +65,9 @@ def application_builder(config: PlatformConfig) -> ApplicationBuilder[Any, Any, 
     if config.base_url:
         base = config.base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-    return builder.connection_pool_size(16).get_updates_read_timeout(35)
+    # getUpdates gets its own single connection so a long poll never holds up replies.
+    return builder.request(AiohttpRequest(pool_size=16)).get_updates_request(
+        AiohttpRequest(pool_size=1))
 
 
 class TelegramChannel:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalogue import text as catalogue_text
@@ -101,6 +101,15 @@ class Conversation:
                     log.exception("integrity error for %s user %s", incoming.channel,
                                   incoming.user_id)
                     return [Reply(catalogue_text(lang, "storage_error"))]
+            except DBAPIError as exc:
+                # The database dropped the connection (a restart, a failover). SQLAlchemy
+                # has now discarded the pool's old connections: the retry gets a fresh
+                # one. Cheaper than pinging before every message (pool_pre_ping).
+                if not exc.connection_invalidated or attempt == 2:
+                    log.error("storage error for %s user %s: %s", incoming.channel,
+                              incoming.user_id, type(exc).__name__)
+                    return [Reply(catalogue_text(lang, "storage_error"))]
+                log.warning("database connection lost; retrying the message once")
             except SQLAlchemyError as exc:
                 log.error("storage error for %s user %s: %s", incoming.channel,
                           incoming.user_id, type(exc).__name__)

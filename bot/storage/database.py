@@ -54,7 +54,10 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No pool_pre_ping: it costs a round trip per message (a third of a turn's time on
+    # PostgreSQL in bench/telegram_bench.py). A dropped connection is instead
+    # detected when used, and the message retried once (Conversation.handle).
+    return create_async_engine(url, pool_size=10, max_overflow=20)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
