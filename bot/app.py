@@ -32,6 +32,7 @@ class App:
             return False
 
     async def close(self) -> None:
+        await self.services.question_log.close()
         await self.engine.dispose()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
-from bot.storage.models import QuestionLog
+from bot.question_log import LoggedQuestion
 from handlers.menu import TOPIC_ACTIONS, menu_options, topic_option
 from knowledge.kb import Topic
 from knowledge.matcher import ANSWER, SUGGEST
@@ -65,17 +65,15 @@ async def free_text(turn: Turn) -> list[Reply]:
         return await stop_news(turn)
     kb = turn.services.kb
     match = kb.matcher.match(text)
-    turn.session.add(
-        QuestionLog(
-            user=turn.user,
-            text=text[:2000],
-            normalised=normalise(text)[:2000],
-            outcome=match.outcome,
-            topic=match.topic,
-            score=float(match.score),
-            created_at=stored_now(turn.clock),
-        )
-    )
+    turn.questions.append(LoggedQuestion(
+        user_id=0,  # the router fills in the id once the turn is committed
+        text=text[:2000],
+        normalised=normalise(text)[:2000],
+        outcome=match.outcome,
+        topic=match.topic,
+        score=float(match.score),
+        created_at=stored_now(turn.clock),
+    ))
     lang = answer_language(turn, text)
     if match.outcome == ANSWER and match.topic:
         topic = kb.topics[match.topic]

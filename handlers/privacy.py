@@ -30,7 +30,7 @@ async def my_data(turn: Turn) -> list[Reply]:
     user, tz = turn.user, turn.services.config.tz
     questions = await turn.session.scalar(
         select(func.count()).select_from(QuestionLog).where(QuestionLog.user_id == user.id)
-    )
+    ) + turn.services.question_log.waiting_for(user.id)
     audience_keys = {"youth": "aud_youth", "business": "aud_business", "staff": "aud_staff",
                      "other": "aud_other"}
     signups = [
@@ -75,6 +75,7 @@ async def forget_step(turn: Turn) -> list[Reply]:
 
         for promoted in await forget_user(turn.session, turn.user.id, stored_now(turn.clock)):
             await notify_promoted(turn, promoted)
+        turn.services.question_log.forget(turn.user.id)
         await turn.session.execute(delete(QuestionLog).where(QuestionLog.user_id == turn.user.id))
         await turn.session.execute(delete(User).where(User.id == turn.user.id))
         turn.forgotten = True

@@ -107,6 +107,7 @@ async def test_a_youth_asks_in_unaccented_vietnamese_and_gets_the_idvn_answer(ap
     chat = Chat(app)
     await chat.send("e 19t dk ten mien id.vn co mat tien ko")
     assert "18 đến 23 tuổi" in chat.text() and "đã kết thúc" in chat.text()
+    await app.services.question_log.flush()  # written in batches, within a second
     async with app.services.sessions() as session:
         log = await session.scalar(select(QuestionLog))
     assert (log.outcome, log.topic) == ("answer", "domain.idvn.free")
@@ -122,6 +123,7 @@ async def test_an_unknown_question_gets_an_apology_the_menu_and_is_logged(app) -
     chat = Chat(app)
     await chat.send("cách nấu thắng cố ngon")
     assert "chưa có câu trả lời" in chat.text() and "Hỏi đáp" in chat.options()
+    await app.services.question_log.flush()
     async with app.services.sessions() as session:
         assert await session.scalar(select(QuestionLog.outcome)) == "fallback"
 
@@ -174,6 +176,7 @@ async def test_forget_asks_first_then_deletes_everything(app) -> None:
     await chat.press("Xóa hết")
     assert "Đã xóa" in chat.text()
     assert await _user(app) is None
+    await app.services.question_log.flush()  # a question still waiting to be logged is gone too
     async with app.services.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(QuestionLog)) == 0
 

@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from bot.core.flood import FloodGuard, Verdict
 from bot.core.messages import Incoming, Option, Reply
 from bot.core.options import remembered, resolve_typed
 from bot.core.turn import DIALOG_PREFIX, Turn
+from bot.question_log import QuestionLogWriter
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.models import DialogState, ProcessedMessage, User
 from knowledge.communes import CommunePicker
@@ -50,6 +51,10 @@ class Services:
     communes: CommunePicker
     clock: Clock
     events: list[Event] = field(default_factory=list)
+    question_log: QuestionLogWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.question_log = QuestionLogWriter(self.sessions)
 
 
 class Conversation:
@@ -144,6 +149,9 @@ class Conversation:
                     user.last_seen_at = now
             for reply in replies:
                 reply.lang = turn.lang
+        if not turn.forgotten:  # the user's id exists now, also for a first message
+            for question in turn.questions:
+                self.services.question_log.add(replace(question, user_id=user.id))
         return replies
 
     async def _first_time(self, session: AsyncSession, incoming: Incoming) -> bool:

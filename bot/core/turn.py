@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.catalogue import text as catalogue_text
 from bot.clock import Clock, local_today
 from bot.core.messages import Incoming, Option, Reply
+from bot.question_log import LoggedQuestion
 from bot.storage.models import DialogState, User
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class Turn:
     forgotten: bool = False  # the user's data was deleted this turn
     emitted_dialog_options: bool = False
     pass_on: bool = False  # a flow declined the message: the router gives it to the FAQ
+    questions: list[LoggedQuestion] = field(default_factory=list)  # logged after the commit
 
     @property
     def lang(self) -> str:

@@ -1,0 +1,101 @@
+"""The question log, written in batches off the reply path.
+
+Every FAQ question is logged for staff (`kb unanswered`). Writing that row in
+the turn's own transaction cost a statement per message, about a sixth of a
+turn; here rows wait in memory and go to the database together, once a second.
+A crash loses at most that second of statistics, never a dialog step or a
+sign-up. The user's own view stays exact: /mydata counts waiting rows too, and
+/forget drops them before deleting the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import QuestionLog, User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoggedQuestion:
+    user_id: int
+    text: str
+    normalised: str
+    outcome: str
+    topic: str | None
+    score: float
+    created_at: datetime
+
+
+class QuestionLogWriter:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession],
+                 flush_seconds: float = 1.0, max_waiting: int = 500) -> None:
+        self.sessions = sessions
+        self.flush_seconds = flush_seconds
+        self.max_waiting = max_waiting
+        self.waiting: list[LoggedQuestion] = []
+        self._task: asyncio.Task[None] | None = None
+        self._flushes: set[asyncio.Task[None]] = set()
+        self._lock = asyncio.Lock()
+
+    def add(self, entry: LoggedQuestion) -> None:
+        self.waiting.append(entry)
+        loop = asyncio.get_running_loop()
+        if len(self.waiting) >= self.max_waiting:
+            task = loop.create_task(self.flush())
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+        elif self._task is None or self._task.done():
+            self._task = loop.create_task(self._flush_later())
+
+    def waiting_for(self, user_id: int) -> int:
+        return sum(1 for entry in self.waiting if entry.user_id == user_id)
+
+    def forget(self, user_id: int) -> None:
+        self.waiting = [entry for entry in self.waiting if entry.user_id != user_id]
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.flush_seconds)
+        await asyncio.shield(self.flush())  # `close` may cancel the wait, never a write
+
+    async def flush(self) -> None:
+        """Write what is waiting in one INSERT; rows of users deleted meanwhile are dropped."""
+        async with self._lock:
+            batch, self.waiting = self.waiting, []
+            if not batch:
+                return
+            rows = [asdict(entry) for entry in batch]
+            try:
+                await self._insert(rows)
+            except IntegrityError:  # a user forgot us between the turn and this write
+                await self._insert(await self._of_existing_users(rows))
+            except Exception:
+                log.exception("question log: %d rows could not be written", len(rows))
+
+    async def _insert(self, rows: list[dict[str, object]]) -> None:
+        if rows:
+            async with self.sessions() as session, session.begin():
+                await session.execute(insert(QuestionLog), rows)
+
+    async def _of_existing_users(self, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+        async with self.sessions() as session:
+            ids = {row["user_id"] for row in rows}
+            existing = set(await session.scalars(select(User.id).where(User.id.in_(ids))))
+        return [row for row in rows if row["user_id"] in existing]
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await asyncio.gather(*self._flushes, return_exceptions=True)
+        await self.flush()
