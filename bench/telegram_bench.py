@@ -51,13 +51,14 @@ async def reset_postgres() -> bool:
     return True
 
 
-async def run_once(label: str, database_url: str, users: int) -> None:
+async def run_once(label: str, database_url: str, users: int, workers: int = 1) -> None:
     fake = FakeTelegram("123:BENCH")
     await fake.start()
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.yaml"
         config.write_text(f"web:\n  port: {free_port()}\nlog_level: WARNING\n"
-                          f"telegram:\n  base_url: http://127.0.0.1:{fake.port}\n")
+                          f"telegram:\n  base_url: http://127.0.0.1:{fake.port}\n"
+                          f"  workers: {workers}\n")
         proc = spawn_bot(config, database_url)
         try:
             await fake.wait_for(lambda c: c.method == "setMyCommands", 30)

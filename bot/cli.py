@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import signal
@@ -50,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the web chat, configured chat platforms and workers")
     sub.add_parser("deliver", help="run only a delivery worker (add more next to `run` on "
                                    "PostgreSQL)")
+    worker = sub.add_parser("telegram-worker", help=argparse.SUPPRESS)
+    worker.add_argument("--index", type=int, default=1)
     chat = sub.add_parser("chat", help="chat with the bot in this terminal")
     chat.add_argument("--user", default="local", help="terminal user id (default: local)")
     ask = sub.add_parser("ask", help="ask the FAQ matcher a question")
@@ -103,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_loop(_run(config))
         if args.command == "deliver":
             return _run_loop(_run(config, receive=False))
+        if args.command == "telegram-worker":
+            return _run_loop(_telegram_worker(config, args.index))
         if args.command == "chat":
             return asyncio.run(_chat(config, args.user))
         if args.command == "ask":
@@ -195,6 +200,31 @@ async def _run(config: Config, receive: bool = True) -> int:
         await channel.stop()
     if runner is not None:
         await runner.cleanup()
+    await app.close()
+    return 0
+
+
+async def _telegram_worker(config: Config, index: int) -> int:
+    """One of `telegram.workers`: handles the chats `run` hands it on standard input."""
+    from bot.app import build
+    from bot.channels.telegram import TelegramChannel
+
+    app = await build(config)
+    telegram = TelegramChannel(app, config.telegram)
+    if not config.telegram.token or not await telegram.start(forwarded=True):
+        await app.close()
+        return 2
+    print("ready", flush=True)  # to `run`, on the pipe it reads
+    loop = asyncio.get_running_loop()
+    # Ctrl-C reaches the whole process group: `run` decides when workers stop (by
+    # closing their input), so that no update it handed over is dropped.
+    loop.add_signal_handler(signal.SIGINT, lambda: None)
+    reading = asyncio.create_task(telegram.serve_forwarded())
+    loop.add_signal_handler(signal.SIGTERM, reading.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await reading
+    log.info("telegram worker %d: input closed, finishing pending updates", index)
+    await telegram.stop()
     await app.close()
     return 0
 

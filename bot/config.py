@@ -39,6 +39,9 @@ class PlatformConfig:
     base_url: str | None = None
     mode: str = "polling"
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    # Processes that handle this platform's updates (Telegram; PostgreSQL only): the
+    # receiving process hands each chat's updates to one of them, always the same.
+    workers: int = 1
 
 
 @dataclass
@@ -68,6 +71,7 @@ class Config:
     max_concurrent_turns: int = 8
     delivery_lease_seconds: float = 60.0
     log_level: str = "INFO"
+    source: Path | None = None  # the file it was read from; worker processes read it too
 
     @property
     def tz(self) -> ZoneInfo:
@@ -140,11 +144,15 @@ def _platform(raw: dict[str, Any], name: str) -> PlatformConfig:
     )
     if mode == "webhook" and section.get("token") and not webhook.url:
         raise ConfigError(f"{name}.webhook.url: required when {name}.mode is 'webhook'")
+    workers = section.get("workers", 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 16:
+        raise ConfigError(f"{name}.workers: must be a whole number from 1 to 16, got {workers!r}")
     return PlatformConfig(
         token=_string(section.get("token"), f"{name}.token"),
         base_url=_string(section.get("base_url"), f"{name}.base_url"),
         mode=mode,
         webhook=webhook,
+        workers=workers,
     )
 
 
@@ -255,4 +263,6 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError(f"config: {file} is not valid YAML{where}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config: cannot read {file}: {exc}") from None
-    return from_mapping(raw or {}, base=file.resolve().parent)
+    config = from_mapping(raw or {}, base=file.resolve().parent)
+    config.source = file.resolve()
+    return config

@@ -42,6 +42,8 @@ def test_environment_overrides_secrets_and_urls() -> None:
     [
         ({"web": {"port": 70000}}, "web.port:"),
         ({"telegram": {"mode": "push"}}, "telegram.mode:"),
+        ({"telegram": {"workers": 0}}, "telegram.workers:"),
+        ({"telegram": {"workers": "two"}}, "telegram.workers:"),
         ({"reminders": {"before": ["soon"]}}, "reminders.before:"),
         ({"timezone": "Mars/Olympus"}, "timezone:"),
         ({"database": {"url": "mysql://x"}}, "database.url:"),

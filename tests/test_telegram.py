@@ -203,10 +203,12 @@ def test_markup_is_escaped_before_bold_is_applied() -> None:
 # -- the real process -----------------------------------------------------------------
 
 
-def _config(folder: Path, fake_port: int, web_port: int, webhook: dict | None = None) -> Path:
-    lines = [f"database:\n  url: sqlite+aiosqlite:///{folder / 'bot.db'}",
+def _config(folder: Path, fake_port: int, web_port: int, webhook: dict | None = None,
+            database_url: str | None = None, workers: int = 1) -> Path:
+    url = database_url or f"sqlite+aiosqlite:///{folder / 'bot.db'}"
+    lines = [f"database:\n  url: {url}",
              f"web:\n  port: {web_port}",
-             f"telegram:\n  base_url: http://127.0.0.1:{fake_port}"]
+             f"telegram:\n  base_url: http://127.0.0.1:{fake_port}\n  workers: {workers}"]
     if webhook:
         lines[-1] += "\n  mode: webhook\n  webhook:\n" + "".join(
             f"    {k}: {v}\n" for k, v in webhook.items())
@@ -346,3 +348,71 @@ async def test_a_sign_up_on_telegram_offers_the_contact_button_and_sends_the_ics
     document = await fake.wait_for(lambda c: c.method == "sendDocument")
     assert document.params["document"]["filename"] == "ai-2026-12.ics"
     assert b"BEGIN:VEVENT" in document.params["document"]["content"]
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Child processes of PID that are Telegram workers."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and b"telegram-worker" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.postgres
+async def test_two_processes_share_the_chats_keep_each_in_order_and_survive_a_crash(
+    fake, tmp_path: Path, postgres_url: str,
+) -> None:
+    proc = _run(_config(tmp_path, fake.port, free_port(), database_url=postgres_url, workers=2))
+    try:
+        await fake.wait_for(lambda c: c.method == "setMyCommands", limit_seconds=60)
+        [worker] = _workers_of(proc.pid)
+        for chat in range(700, 706):  # even chats stay in `run`, odd ones go to the worker
+            fake.push_text(chat, "id.vn là gì")
+        for chat in range(700, 706):
+            await fake.wait_text(chat, "cá nhân", limit_seconds=20)
+        questions = ["id.vn là gì", "biz.vn là gì", "nghị quyết 57 là gì", "xin chào"]
+        expected = ["cá nhân", "kinh doanh", "Bộ Chính trị", "Xin chào"]
+        for question in questions:
+            fake.push_text(711, question)
+        await fake.wait_text(711, expected[-1], limit_seconds=20)
+        texts = [c.text for c in fake.sent_to(711)]
+        positions = [next(i for i, t in enumerate(texts) if e in t) for e in expected]
+        assert positions == sorted(positions)
+
+        os.kill(worker, signal.SIGKILL)
+        for _ in range(300):
+            if (restarted := _workers_of(proc.pid)) and restarted != [worker]:
+                break
+            await asyncio.sleep(0.1)
+        fake.push_text(713, "biz.vn là gì")  # a chat of the restarted worker
+        await fake.wait_text(713, "kinh doanh", limit_seconds=60)
+    finally:
+        output = await _stop(proc)
+    assert proc.returncode == 0, output
+    assert "telegram worker 1 ready" in output
+    assert "telegram worker 1 exited" in output
+    assert _workers_of(proc.pid) == []
+
+
+async def test_extra_workers_on_sqlite_are_declined_and_one_process_still_answers(
+    fake, sqlite_url: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = make_config(sqlite_url, telegram={"token": TOKEN, "workers": 2,
+                                               "base_url": f"http://127.0.0.1:{fake.port}"})
+    app = await build(config, clock=FixedClock(TODAY))
+    channel = TelegramChannel(app, config.telegram)
+    assert await channel.start()
+    try:
+        assert channel.fanout is None
+        fake.push_text(801, "id.vn là gì")
+        await fake.wait_text(801, "cá nhân")
+    finally:
+        await channel.stop()
+        await app.close()
+    assert "telegram.workers: 2 ignored on SQLite" in caplog.text

@@ -34,6 +34,7 @@ from bot.catalogue import text as catalogue_text
 from bot.channels.formatting import split_text, to_telegram_html
 from bot.channels.ordering import ChatLocks
 from bot.channels.telegram_http import AiohttpRequest
+from bot.channels.telegram_workers import UpdateFanout, read_updates
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Option, Reply
 from bot.delivery import SENT, Outcome
@@ -79,6 +80,7 @@ class TelegramChannel:
         self.chat_lock = ChatLocks()
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.username: str | None = None
+        self.fanout: UpdateFanout | None = None
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -88,10 +90,11 @@ class TelegramChannel:
         application.add_error_handler(self.on_error)
         return application
 
-    async def start(self, receive: bool = True) -> bool:
+    async def start(self, receive: bool = True, forwarded: bool = False) -> bool:
         """Start polling or the webhook; False (logged once) if the token is refused.
 
-        With RECEIVE false only the bot is started, for a worker that just delivers.
+        With RECEIVE false only the bot is started, for a worker that just delivers;
+        with FORWARDED it also handles updates handed over by `serve_forwarded`.
         """
         self.application = self.build()
         try:
@@ -100,9 +103,13 @@ class TelegramChannel:
             log.error("channel telegram: the bot token was refused (401); channel not started")
             return False
         self.username = self.application.bot.username
+        if forwarded:
+            await self.application.start()
+            return True
         if not receive:
             log.info("channel telegram: @%s, sending only", self.username)
             return True
+        await self._start_workers()
         await self._set_commands()
         await self.application.start()
         updater = self.application.updater
@@ -124,6 +131,25 @@ class TelegramChannel:
             log.info("channel telegram: @%s, long polling", self.username)
         return True
 
+    async def _start_workers(self) -> None:
+        settings = self.app.services.config
+        if self.config.workers <= 1:
+            return
+        if settings.database_url.startswith("sqlite"):
+            log.warning("telegram.workers: %d ignored on SQLite, which has one writer; "
+                        "use PostgreSQL for more than one process", self.config.workers)
+            return
+        self.fanout = UpdateFanout(self.config.workers, settings.source)
+        await self.fanout.start()
+
+    async def serve_forwarded(self) -> None:
+        """In a worker process: handle the updates the receiving process writes to stdin."""
+        application = self.application
+        assert application is not None
+        log.info("telegram worker: @%s, handling forwarded updates", self.username)
+        await read_updates(application.update_queue.put,
+                           lambda data: Update.de_json(data, application.bot))
+
     async def stop(self) -> None:
         if self.application is None:
             return
@@ -133,7 +159,9 @@ class TelegramChannel:
         if self.application.updater and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
-            await self.application.stop()
+            await self.application.stop()  # pending updates: handled here or handed over
+        if self.fanout is not None:
+            await self.fanout.stop()  # then the workers finish theirs
         await self.application.shutdown()
 
     async def _set_commands(self) -> None:
@@ -146,6 +174,12 @@ class TelegramChannel:
     # -- updates in -------------------------------------------------------------
 
     async def on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self.fanout is not None:
+            chat = update.effective_chat
+            share = self.fanout.share(chat.id) if chat is not None else 0
+            if share:
+                await self.fanout.forward(share, update.to_dict())
+                return
         if update.my_chat_member:
             member = update.my_chat_member
             if member.chat.type == ChatType.PRIVATE:
