@@ -1,11 +1,13 @@
 """Telegram throughput: N simulated users each send a question through the fake Bot API.
 
-    python bench/telegram_bench.py [--users 2000]
+    python bench/telegram_bench.py [--users 2000] [--repeat 3]
 
 The real `laocai-bot run` process polls a fake Bot API served by this script on
 127.0.0.1 (no rate limits). Reports updates handled per second (first update
 offered → last reply received) and per-update reply latency (update offered →
-its first sendMessage), on SQLite and on PostgreSQL when reachable.
+its first sendMessage), on SQLite (one process) and on PostgreSQL when
+reachable, with one process and with `telegram.workers: 2`. Each setup runs
+--repeat times; quote the medians (this shared machine's speed drifts).
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ async def reset_postgres() -> bool:
     return True
 
 
-async def run_once(label: str, database_url: str, users: int, workers: int = 1) -> None:
+async def run_once(label: str, database_url: str, users: int, workers: int = 1
+                   ) -> tuple[float, float, float]:
     fake = FakeTelegram("123:BENCH")
     await fake.start()
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,17 +86,21 @@ async def run_once(label: str, database_url: str, users: int, workers: int = 1) 
             latencies = sorted(first_reply[c] - offered[c] for c in first_reply)
             p50 = statistics.median(latencies)
             p95 = latencies[int(len(latencies) * 0.95) - 1]
-            print(f"{label:<10} burst: {len(first_reply)}/{users} users answered in "
-                  f"{elapsed:.2f} s: {len(first_reply) / elapsed:,.0f} updates/s "
-                  f"(queueing latency p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms)")
-            await paced(fake, label, rate=100, seconds=5)
+            rate = len(first_reply) / elapsed
+            print(f"{label:<18} burst: {len(first_reply)}/{users} users answered in "
+                  f"{elapsed:.2f} s: {rate:,.0f} updates/s "
+                  f"(queueing latency p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms)",
+                  flush=True)
+            paced_p50, paced_p95 = await paced(fake, label, rate=100, seconds=5)
+            return rate, paced_p50, paced_p95
         finally:
             proc.send_signal(signal.SIGTERM)
             await asyncio.get_running_loop().run_in_executor(None, proc.wait)
             await fake.stop()
 
 
-async def paced(fake: FakeTelegram, label: str, rate: int, seconds: int) -> None:
+async def paced(fake: FakeTelegram, label: str, rate: int, seconds: int
+                ) -> tuple[float, float]:
     """Updates offered at a steady RATE below capacity: the latency a user feels."""
     offered: dict[int, float] = {}
     base = 50_000
@@ -110,21 +117,37 @@ async def paced(fake: FakeTelegram, label: str, rate: int, seconds: int) -> None
                 replies.setdefault(int(call.params["chat_id"]), call.at)
         await asyncio.sleep(0.05)
     latencies = sorted(replies[c] - offered[c] for c in replies)
-    print(f"{label:<10} paced at {rate}/s for {seconds} s: {len(replies)}/{len(offered)} answered; "
-          f"reply latency p50 {statistics.median(latencies) * 1000:.1f} ms, "
-          f"p95 {latencies[int(len(latencies) * 0.95) - 1] * 1000:.1f} ms")
+    p50, p95 = statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]
+    print(f"{label:<18} paced at {rate}/s for {seconds} s: {len(replies)}/{len(offered)} "
+          f"answered; reply latency p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
+          flush=True)
+    return p50, p95
 
 
 async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        await run_once("SQLite", f"sqlite+aiosqlite:///{tmp}/bench.db", args.users)
-    if await reset_postgres():
-        await run_once("PostgreSQL", PG_URL, args.users)
-    else:
-        print("PostgreSQL: not reachable, skipped")
+    results: dict[str, list[tuple[float, float, float]]] = {}
+    for _ in range(args.repeat):  # setups interleaved, so a slow spell hits all of them
+        with tempfile.TemporaryDirectory() as tmp:
+            results.setdefault("SQLite", []).append(
+                await run_once("SQLite", f"sqlite+aiosqlite:///{tmp}/bench.db", args.users))
+        for workers in (1, 2):
+            label = f"PostgreSQL x{workers}"
+            if not await reset_postgres():
+                print("PostgreSQL: not reachable, skipped")
+                break
+            results.setdefault(label, []).append(
+                await run_once(label, PG_URL, args.users, workers))
+    print(f"\nmedians of {args.repeat} runs, {args.users} users per burst:")
+    for label, runs in results.items():
+        rates = sorted(r[0] for r in runs)
+        print(f"  {label:<18} {statistics.median(rates):5.0f} updates/s "
+              f"(runs: {', '.join(f'{r:.0f}' for r in rates)}); paced 100/s reply latency "
+              f"p50 {statistics.median(r[1] for r in runs) * 1000:.1f} ms, "
+              f"p95 {statistics.median(r[2] for r in runs) * 1000:.1f} ms")
     return 0
 
 
