@@ -59,7 +59,8 @@ STOP_NEWS = frozenset({"tat tin", "tat thong bao", "ngung nhan tin", "huy nhan t
 
 async def free_text(turn: Turn) -> list[Reply]:
     text = turn.text
-    if normalise(text) in STOP_NEWS:
+    normalised = normalise(text)
+    if normalised in STOP_NEWS:
         from handlers.news import stop_news
 
         return await stop_news(turn)
@@ -68,7 +69,7 @@ async def free_text(turn: Turn) -> list[Reply]:
     turn.questions.append(LoggedQuestion(
         user_id=0,  # the router fills in the id once the turn is committed
         text=text[:2000],
-        normalised=normalise(text)[:2000],
+        normalised=normalised[:2000],
         outcome=match.outcome,
         topic=match.topic,
         score=float(match.score),

@@ -132,14 +132,13 @@ class TelegramChannel:
         return True
 
     async def _start_workers(self) -> None:
-        settings = self.app.services.config
         if self.config.workers <= 1:
             return
-        if settings.database_url.startswith("sqlite"):
+        if self.app.engine.dialect.name == "sqlite":
             log.warning("telegram.workers: %d ignored on SQLite, which has one writer; "
                         "use PostgreSQL for more than one process", self.config.workers)
             return
-        self.fanout = UpdateFanout(self.config.workers, settings.source)
+        self.fanout = UpdateFanout(self.config.workers, self.app.services.config.source)
         await self.fanout.start()
 
     async def serve_forwarded(self) -> None:

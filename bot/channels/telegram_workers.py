@@ -20,13 +20,15 @@ import contextlib
 import json
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 RESTART_DELAY = 1.0
 STOP_GRACE = 15.0
 READY_WAIT = 60.0
+T = TypeVar("T")
 
 
 class UpdateFanout:
@@ -78,19 +80,16 @@ class UpdateFanout:
     async def forward(self, index: int, update: dict[str, Any]) -> bool:
         """Hand UPDATE to worker INDEX; False if that worker is down (the update is lost)."""
         process = self.processes.get(index)
-        if process is None or process.stdin is None or process.returncode is not None:
-            log.error("telegram worker %d is down; update %s dropped", index,
-                      update.get("update_id"))
-            return False
-        line = json.dumps(update, ensure_ascii=False, separators=(",", ":")) + "\n"
-        try:
-            process.stdin.write(line.encode())
-            await process.stdin.drain()
-        except (BrokenPipeError, ConnectionResetError):
-            log.error("telegram worker %d is down; update %s dropped", index,
-                      update.get("update_id"))
-            return False
-        return True
+        if process is not None and process.stdin is not None and process.returncode is None:
+            line = json.dumps(update, ensure_ascii=False, separators=(",", ":")) + "\n"
+            try:
+                process.stdin.write(line.encode())
+                await process.stdin.drain()
+                return True
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        log.error("telegram worker %d is down; update %s dropped", index, update.get("update_id"))
+        return False
 
     async def stop(self) -> None:
         """Let every worker finish what it was given, then exit."""
@@ -112,7 +111,8 @@ class UpdateFanout:
                 await process.wait()
 
 
-async def read_updates(queue_put: Any, decode: Any) -> None:
+async def read_updates(queue_put: Callable[[T], Awaitable[None]],
+                       decode: Callable[[dict[str, Any]], T]) -> None:
     """The worker side: JSON lines from standard input into the application's queue.
 
     Returns at end of input, i.e. when the receiving process closes the pipe or dies.

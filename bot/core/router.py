@@ -106,16 +106,13 @@ class Conversation:
                     log.exception("integrity error for %s user %s", incoming.channel,
                                   incoming.user_id)
                     return [Reply(catalogue_text(lang, "storage_error"))]
-            except DBAPIError as exc:
+            except SQLAlchemyError as exc:
                 # The database dropped the connection (a restart, a failover). SQLAlchemy
                 # has now discarded the pool's old connections: the retry gets a fresh
                 # one. Cheaper than pinging before every message (pool_pre_ping).
-                if not exc.connection_invalidated or attempt == 2:
-                    log.error("storage error for %s user %s: %s", incoming.channel,
-                              incoming.user_id, type(exc).__name__)
-                    return [Reply(catalogue_text(lang, "storage_error"))]
-                log.warning("database connection lost; retrying the message once")
-            except SQLAlchemyError as exc:
+                if isinstance(exc, DBAPIError) and exc.connection_invalidated and attempt == 1:
+                    log.warning("database connection lost; retrying the message once")
+                    continue
                 log.error("storage error for %s user %s: %s", incoming.channel,
                           incoming.user_id, type(exc).__name__)
                 return [Reply(catalogue_text(lang, "storage_error"))]
