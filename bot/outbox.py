@@ -37,8 +37,8 @@ async def enqueue(session: AsyncSession, user: User, source_kind: str, source_id
     """Queue REPLY for USER once per source (a repeat of the same source is ignored)."""
     if user.blocked or user.chat_id is None:
         return
-    await session.execute(insert_ignoring_duplicates(
-        session, OutboxMessage, source_kind=source_kind, source_id=source_id, user_id=user.id,
+    await session.execute(insert_ignoring_duplicates(session, OutboxMessage), dict(
+        source_kind=source_kind, source_id=source_id, user_id=user.id,
         channel=user.channel, chat_id=user.chat_id, payload=to_payload(reply),
         not_before=not_before, created_at=not_before, status="pending", attempts=0))
 

@@ -125,10 +125,10 @@ class Booking:
     position: int | None  # waitlist position, None when confirmed
 
 
-async def register(session: AsyncSession, user: User, training: TrainingSession,
+async def register(session: AsyncSession, user_id: int, training: TrainingSession,
                    full_name: str, phone: str, extra: dict[str, Any], now: datetime) -> Booking:
     status = "confirmed" if await _take_seat(session, training.id) else "waitlisted"
-    registration = Registration(session_id=training.id, user_id=user.id, full_name=full_name,
+    registration = Registration(session_id=training.id, user_id=user_id, full_name=full_name,
                                 phone=phone, extra=extra, status=status, created_at=now)
     session.add(registration)
     await session.flush()

@@ -274,7 +274,7 @@ async def _on_summary(turn: Turn, training: TrainingSession) -> list[Reply]:
         turn.finish()
         return [turn.say("already_registered", title=training.title(turn.lang),
                          state=turn.t("state_confirmed"), options=menu_options(turn))]
-    booking = await register(turn.session, turn.user, training, turn.data["name"],
+    booking = await register(turn.session, turn.user.id, training, turn.data["name"],
                              turn.data["phone"], turn.data.get("extra", {}),
                              stored_now(turn.clock))
     turn.finish()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from bot.app import build
 from bot.clock import FixedClock
@@ -91,3 +91,27 @@ async def test_a_question_after_the_database_dropped_our_connections_is_still_an
         assert "lỗi" not in chat.text().lower()
     finally:
         await bot.close()
+
+
+async def test_a_returning_users_repeat_question_rewrites_neither_user_nor_dialog(app) -> None:
+    """Only what changed is written: the same question again leaves both rows alone."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement: str, *_args: object) -> None:
+        statement = " ".join(statement.split()).lower()
+        if statement.startswith(("update", "insert")) and "question_log" not in statement:
+            statements.append(statement)  # the question log is written on its own timer
+
+    chat = Chat(app)
+    await chat.send("ten mien id.vn la gi")
+    first = chat.text()
+    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await chat.send("ten mien id.vn la gi")
+        assert chat.text() == first
+        assert statements == []
+        await chat.send("/lang en")  # a real change is written, and only its columns
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+    updates = [s for s in statements if s.startswith("update users")]
+    assert len(updates) == 1 and "language" in updates[0] and "commune_code" not in updates[0]

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,7 +29,8 @@ from bot.core.options import remembered, resolve_typed
 from bot.core.turn import DIALOG_PREFIX, Turn
 from bot.question_log import QuestionLogWriter
 from bot.storage.database import insert_ignoring_duplicates
-from bot.storage.models import DialogState, ProcessedMessage, User
+from bot.storage.models import ProcessedMessage, User
+from bot.storage.turn_rows import TurnRows
 from knowledge.communes import CommunePicker
 from knowledge.events import Event
 from knowledge.kb import KnowledgeBase
@@ -41,6 +42,9 @@ Handler = Callable[[Turn], Awaitable[list[Reply]]]
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.S)
 _HAS_CONTENT = re.compile(r"\w")
 LAST_SEEN_PRECISION = timedelta(minutes=1)
+# Built once: constructing the query on every message cost more CPU than running it.
+_USER_BY_CHANNEL_ID = select(User).where(User.channel == bindparam("channel"),
+                                         User.channel_user_id == bindparam("user_id"))
 
 
 @dataclass
@@ -126,24 +130,22 @@ class Conversation:
         async with self.services.sessions() as session, session.begin():
             if incoming.message_id and not await self._first_time(session, incoming):
                 return []  # a re-sent update: already handled (and committed) once
-            user, state = await self._load(session, incoming)
+            rows = await self._load(session, incoming)
+            user, state = rows.user, rows.dialog
             turn = Turn(incoming, session, user, state, self.services)
             before = (state.flow, state.step, state.data, state.options, state.nonce)
             replies = await self._dispatch(turn)
             if not turn.forgotten:
                 with_options = [r for r in replies if any(o.payload for o in r.options)]
-                options = remembered(with_options[-1].options) if with_options else []
-                nonce = turn.nonce if turn.emitted_dialog_options else ""
-                if state.options != options:
-                    state.options = options
-                if state.nonce != nonce:
-                    state.nonce = nonce
+                state.options = remembered(with_options[-1].options) if with_options else []
+                state.nonce = turn.nonce if turn.emitted_dialog_options else ""
                 now = stored_now(self.services.clock)
                 # Write only what changed: most messages touch no dialog state.
                 if (state.flow, state.step, state.data, state.options, state.nonce) != before:
                     state.updated_at = now
                 if now - user.last_seen_at >= LAST_SEEN_PRECISION:
                     user.last_seen_at = now
+                await rows.save(await session.connection())
             for reply in replies:
                 reply.lang = turn.lang
         if not turn.forgotten:  # the user's id exists now, also for a first message
@@ -153,21 +155,20 @@ class Conversation:
 
     async def _first_time(self, session: AsyncSession, incoming: Incoming) -> bool:
         """Record the platform message id in the turn's transaction; False if seen before."""
-        result = await session.execute(insert_ignoring_duplicates(
-            session, ProcessedMessage, channel=incoming.channel,
-            message_id=incoming.message_id, created_at=stored_now(self.services.clock)))
+        result = await session.execute(
+            insert_ignoring_duplicates(session, ProcessedMessage),
+            {"channel": incoming.channel, "message_id": incoming.message_id,
+             "created_at": stored_now(self.services.clock)})
         return bool(result.rowcount)
 
-    async def _load(self, session: AsyncSession, incoming: Incoming) -> tuple[User, DialogState]:
-        """The user and their dialog state in one query; both created for a first message."""
-        now = stored_now(self.services.clock)
-        user = await session.scalar(
-            select(User).where(
-                User.channel == incoming.channel, User.channel_user_id == incoming.user_id
-            )
-        )
-        if user is None:
-            user = User(
+    async def _load(self, session: AsyncSession, incoming: Incoming) -> TurnRows:
+        """The user and their dialog state in one query; the user created for a first message."""
+        conn = await session.connection()
+        rows = await TurnRows.load(conn, incoming.channel, incoming.user_id)
+        if rows is None:
+            now = stored_now(self.services.clock)
+            return await TurnRows.create(
+                conn,
                 channel=incoming.channel,
                 channel_user_id=incoming.user_id,
                 chat_id=incoming.chat_id,
@@ -178,14 +179,10 @@ class Conversation:
                 created_at=now,
                 last_seen_at=now,
             )
-            session.add(user)
-        elif incoming.chat_id and user.chat_id != incoming.chat_id:
-            user.chat_id = incoming.chat_id
-        if user.blocked:
-            user.blocked = False  # they wrote to us, so they have not blocked the bot
-        if user.dialog is None:
-            user.dialog = DialogState(data={}, options=[], nonce="", updated_at=now)
-        return user, user.dialog
+        if incoming.chat_id and rows.user.chat_id != incoming.chat_id:
+            rows.user.chat_id = incoming.chat_id
+        rows.user.blocked = False  # they wrote to us, so they have not blocked the bot
+        return rows
 
     # -- dispatch ---------------------------------------------------------------
 
@@ -269,8 +266,8 @@ class Conversation:
         from bot.outbox import take_inbox
 
         async with self.services.sessions() as session, session.begin():
-            user = await session.scalar(
-                select(User).where(User.channel == channel, User.channel_user_id == user_id))
+            user = await session.scalar(_USER_BY_CHANNEL_ID,
+                                        {"channel": channel, "user_id": user_id})
             if user is None:
                 return []
             return await take_inbox(session, user.id, stored_now(self.services.clock))
@@ -278,9 +275,8 @@ class Conversation:
     async def set_blocked(self, channel: str, user_id: str, blocked: bool) -> None:
         """A platform says the user blocked (or unblocked) the bot: never message them."""
         async with self.services.sessions() as session, session.begin():
-            user = await session.scalar(
-                select(User).where(User.channel == channel, User.channel_user_id == user_id)
-            )
+            user = await session.scalar(_USER_BY_CHANNEL_ID,
+                                        {"channel": channel, "user_id": user_id})
             if user is not None:
                 user.blocked = blocked
 

@@ -1,9 +1,9 @@
 """One turn of conversation: the user, their dialog state, and helpers for handlers.
 
-Handlers receive a Turn and return Replies. Everything they change (user fields,
-dialog state, rows they add) goes into the Turn's session, committed by the
-router in one transaction — so a crash mid-turn loses nothing and half-writes
-nothing.
+Handlers receive a Turn and return Replies. What they change of the user and the
+dialog state, and the rows they add through the Turn's session, are committed by
+the router in one transaction — so a crash mid-turn loses nothing and
+half-writes nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.catalogue import text as catalogue_text
 from bot.clock import Clock, local_today
 from bot.core.messages import Incoming, Option, Reply
 from bot.question_log import LoggedQuestion
-from bot.storage.models import DialogState, User
+from bot.storage.turn_rows import DialogRow, UserRow
 
 if TYPE_CHECKING:
     from bot.core.router import Services
@@ -31,8 +31,8 @@ DIALOG_PREFIX = "d:"
 class Turn:
     incoming: Incoming
     session: AsyncSession
-    user: User
-    state: DialogState
+    user: UserRow
+    state: DialogRow
     services: Services
     text: str = ""  # cleaned user text ("" for a pure option press)
     choice: str | None = None  # dialog choice value when an option of this step was picked
