@@ -36,11 +36,18 @@ class Turn:
     services: Services
     text: str = ""  # cleaned user text ("" for a pure option press)
     choice: str | None = None  # dialog choice value when an option of this step was picked
-    nonce: str = field(default_factory=lambda: secrets.token_hex(3))
     forgotten: bool = False  # the user's data was deleted this turn
     emitted_dialog_options: bool = False
     pass_on: bool = False  # a flow declined the message: the router gives it to the FAQ
     questions: list[LoggedQuestion] = field(default_factory=list)  # logged after the commit
+    _nonce: str = field(default="", init=False, repr=False)
+
+    @property
+    def nonce(self) -> str:
+        """This step's mark on its options; made only when a step offers options."""
+        if not self._nonce:
+            self._nonce = secrets.token_hex(3)
+        return self._nonce
 
     @property
     def lang(self) -> str:

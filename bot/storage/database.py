@@ -40,9 +40,11 @@ def create_engine(url: str) -> AsyncEngine:
         file.parent.mkdir(parents=True, exist_ok=True)
         # SQLite has one writer at a time: a small pool keeps sessions queueing in the
         # event loop instead of in SQLite's busy handler, one aiosqlite thread each.
+        # No rollback when a connection goes back to the pool: sessions and connections
+        # already end their transactions, and on SQLite each call is a thread hop.
         engine = create_async_engine(
             url, connect_args={"timeout": 30}, pool_size=SQLITE_POOL, max_overflow=0,
-            pool_timeout=60,
+            pool_timeout=60, pool_reset_on_return=None,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
