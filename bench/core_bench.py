@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine_speed import format_speed, loop_ms  # noqa: E402
 from bot.app import App, build  # noqa: E402
 from bot.catalogue import text  # noqa: E402
 from bot.config import from_mapping  # noqa: E402
@@ -77,7 +78,9 @@ async def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     results: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {}
+    speed: list[float] = []
     for _ in range(args.repeat):  # interleaved, so a slow spell hits both databases
+        speed.append(loop_ms())
         with tempfile.TemporaryDirectory() as tmp:
             results.setdefault("SQLite", []).append(
                 await run_once(f"sqlite+aiosqlite:///{tmp}/bench.db", args.users))
@@ -85,7 +88,8 @@ async def main() -> int:
             results.setdefault("PostgreSQL", []).append(await run_once(PG_URL, args.users))
         else:
             print("PostgreSQL: not reachable, skipped")
-    print(f"medians of {args.repeat} runs, {args.users} users, one FAQ question each:")
+    print(f"medians of {args.repeat} runs, {args.users} users, one FAQ question each "
+          f"(machine speed: {format_speed(speed)}):")
     for label, runs in results.items():
         for name, index in (("new users", 0), ("same users again", 1)):
             rates = sorted(r[index][0] for r in runs)

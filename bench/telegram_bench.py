@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine_speed import format_speed, loop_ms  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.local_server import free_port  # noqa: E402
 
@@ -130,7 +131,9 @@ async def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     results: dict[str, list[tuple[float, float, float]]] = {}
+    speed: list[float] = []
     for _ in range(args.repeat):  # setups interleaved, so a slow spell hits all of them
+        speed.append(loop_ms())
         with tempfile.TemporaryDirectory() as tmp:
             results.setdefault("SQLite", []).append(
                 await run_once("SQLite", f"sqlite+aiosqlite:///{tmp}/bench.db", args.users))
@@ -141,7 +144,8 @@ async def main() -> int:
                 break
             results.setdefault(label, []).append(
                 await run_once(label, PG_URL, args.users, workers))
-    print(f"\nmedians of {args.repeat} runs, {args.users} users per burst:")
+    print(f"\nmedians of {args.repeat} runs, {args.users} users per burst "
+          f"(machine speed: {format_speed(speed)}):")
     for label, runs in results.items():
         rates = sorted(r[0] for r in runs)
         print(f"  {label:<18} {statistics.median(rates):5.0f} updates/s "
