@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.app import build
 from bot.clock import FixedClock
@@ -64,6 +66,48 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> Non
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_statements_take_one_trip_each_and_keep_their_results_and_errors(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import aiosqlite
+
+    trips: list[str] = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(getattr(fn, "__name__", "?"))
+        return await real(self, fn, *args, **kwargs)
+
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"))
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        async with engine.begin() as conn:
+            added = await conn.execute(text("INSERT INTO t VALUES ('a', 1), ('b', 2)"))
+            again = await conn.execute(text("INSERT INTO t VALUES ('a', 9) ON CONFLICT DO NOTHING"))
+            rows = (await conn.execute(text("SELECT k, v FROM t ORDER BY k"))).all()
+        assert (added.rowcount, again.rowcount, rows) == (2, 0, [("a", 1), ("b", 2)])
+        assert trips == ["_run", "_run", "_run", "commit"]  # not cursor/execute/fetch/close
+        with pytest.raises(IntegrityError):  # the router's retry for racing first messages
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO t VALUES ('a', 3)"))
+    finally:
+        await engine.dispose()
+
+
+def test_a_changed_sqlalchemy_adapter_falls_back_to_the_stock_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_cursor
+
+    from bot.storage.sqlite_driver import dbapi_module
+
+    assert dbapi_module() is not None
+    monkeypatch.delattr(AsyncAdapt_dbapi_cursor, "_execute_async")
+    assert dbapi_module() is None
 
 
 @pytest.mark.postgres

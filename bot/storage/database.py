@@ -15,7 +15,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage.sqlite_driver import dbapi_module
+
 SQLITE_POOL = 1
+sqlite_dbapi = cache(dbapi_module)
 
 
 class DatabaseError(Exception):
@@ -42,9 +45,10 @@ def create_engine(url: str) -> AsyncEngine:
         # event loop instead of in SQLite's busy handler, one aiosqlite thread each.
         # No rollback when a connection goes back to the pool: sessions and connections
         # already end their transactions, and on SQLite each call is a thread hop.
+        extra = {"module": module} if (module := sqlite_dbapi()) is not None else {}
         engine = create_async_engine(
             url, connect_args={"timeout": 30}, pool_size=SQLITE_POOL, max_overflow=0,
-            pool_timeout=60, pool_reset_on_return=None,
+            pool_timeout=60, pool_reset_on_return=None, **extra,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
