@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from aiohttp import web
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 
 from bot.channels.telegram_http import AiohttpRequest
@@ -41,3 +42,29 @@ async def test_an_unreachable_bot_api_is_a_network_error() -> None:
     finally:
         await request.shutdown()
 
+
+
+async def test_a_message_goes_as_one_json_body_with_its_keyboard_as_an_object() -> None:
+    seen: list[tuple[str, object]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append((request.content_type, await request.json()))
+        return web.json_response({"ok": True, "result": {
+            "message_id": 1, "date": 0, "chat": {"id": 42, "type": "private"}}})
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", record)
+    server = LocalServer()
+    await server.serve(app)
+    bot = Bot("123:X", base_url=f"http://127.0.0.1:{server.port}/bot", request=AiohttpRequest())
+    try:
+        await bot.request.initialize()
+        await bot.send_message(42, "Chào bạn", reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Hỏi đáp", callback_data="m:faq")]]))
+    finally:
+        await bot.request.shutdown()
+        await server.stop()
+    content_type, body = seen[0]
+    assert content_type == "application/json"
+    assert body == {"chat_id": 42, "text": "Chào bạn", "reply_markup": {
+        "inline_keyboard": [[{"text": "Hỏi đáp", "callback_data": "m:faq"}]]}}
