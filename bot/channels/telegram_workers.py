@@ -1,6 +1,6 @@
 """Telegram updates spread over worker processes, each chat always to the same one.
 
-One Python process handles about 250 updates a second on a 2-core machine; the
+One Python process handles about 300–450 updates a second on a 2-core machine; the
 turn (database, matching) and the replies are CPU-bound. With
 `telegram.workers: N` the receiving process (polling or webhook) keeps the
 chats whose id falls in share 0 and writes every other update, as one JSON line,
