@@ -21,15 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.local_postgres import PG_URL, reset_postgres  # noqa: E402
 from bench.machine_speed import format_speed, loop_ms  # noqa: E402
+from bench.sample_questions import QUESTIONS  # noqa: E402
 from bot.app import App, build  # noqa: E402
 from bot.catalogue import text  # noqa: E402
 from bot.config import from_mapping  # noqa: E402
 from bot.core.messages import Incoming  # noqa: E402
 
-PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-QUESTIONS = ["id.vn là gì", "e 19t dk ten mien id.vn co mat tien ko", "biz.vn có miễn phí không",
-             "nghị quyết 57 là gì", "ngay chuyen doi so quoc gia", "gia vang hom nay"]
 FAILED = {text("vi", "storage_error"), text("vi", "internal_error")}
 
 
@@ -47,18 +46,6 @@ async def wave(app: App, users: int, round_no: int) -> tuple[float, float]:
     await asyncio.gather(*(one(i) for i in range(users)))
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     return users / wall, cpu * 1000 / users
-
-
-async def reset_postgres() -> bool:
-    import asyncpg
-
-    try:
-        conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=3)
-    except Exception:
-        return False
-    await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    await conn.close()
-    return True
 
 
 async def run_once(url: str, users: int) -> tuple[tuple[float, float], tuple[float, float]]:

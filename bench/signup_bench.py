@@ -25,13 +25,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.local_postgres import PG_URL, reset_postgres  # noqa: E402
 from bot.app import App, build  # noqa: E402
 from bot.config import from_mapping  # noqa: E402
 from bot.core.messages import Incoming  # noqa: E402
 from bot.storage.models import Registration, TrainingSession  # noqa: E402
 from bot.training_store import waitlist_position  # noqa: E402
-
-PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
 async def person(app: App, n: int) -> float:
@@ -94,14 +93,8 @@ async def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         await run("SQLite", f"sqlite+aiosqlite:///{tmp}/b.db", args.users, args.capacity)
-    try:
-        import asyncpg
-
-        conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=3)
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        await conn.close()
-    except Exception as exc:
-        print(f"PostgreSQL: not reachable ({type(exc).__name__}), skipped")
+    if not await reset_postgres():
+        print("PostgreSQL: not reachable, skipped")
         return 0
     await run("PostgreSQL", PG_URL, args.users, args.capacity)
     return 0

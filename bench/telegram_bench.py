@@ -26,32 +26,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.local_postgres import PG_URL, reset_postgres  # noqa: E402
 from bench.machine_speed import format_speed, loop_ms  # noqa: E402
+from bench.sample_questions import QUESTIONS  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.local_server import free_port  # noqa: E402
-
-PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-QUESTIONS = ["id.vn là gì", "e 19t dk ten mien id.vn co mat tien ko", "biz.vn có miễn phí không",
-             "nghị quyết 57 là gì", "ngay chuyen doi so quoc gia", "gia vang hom nay"]
-
 
 
 def spawn_bot(config: Path, database_url: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:BENCH", "DATABASE_URL": database_url}
     return subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "run"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-async def reset_postgres() -> bool:
-    import asyncpg
-
-    try:
-        conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=3)
-    except Exception:
-        return False
-    await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    await conn.close()
-    return True
 
 
 async def run_once(label: str, database_url: str, users: int, workers: int = 1
