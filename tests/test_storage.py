@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import build
 from bot.clock import FixedClock
 from bot.storage import migrate
 from bot.storage.database import create_engine
+from bot.storage.models import DialogState, User
 from tests.conftest import PG_URL, TODAY, Chat, make_config
 
 
@@ -159,3 +160,20 @@ async def test_a_returning_users_repeat_question_rewrites_neither_user_nor_dialo
         event.remove(app.engine.sync_engine, "before_cursor_execute", record)
     updates = [s for s in statements if s.startswith("update users")]
     assert len(updates) == 1 and "language" in updates[0] and "commune_code" not in updates[0]
+
+
+async def test_a_dialog_change_stamps_its_time_and_an_unchanged_turn_does_not(app) -> None:
+    """`updated_at` follows the dialog state: it tells housekeeping how old a form is."""
+    chat = Chat(app)
+    clock = app.services.clock
+    started = clock.moment
+    await chat.send("/start")
+    clock.moment = started + timedelta(minutes=5)
+    await chat.send("ten mien id.vn la gi")  # a question instead of a choice ends the form
+    clock.moment = started + timedelta(minutes=9)
+    await chat.send("ten mien id.vn la gi")  # the same answer again: nothing changes
+    async with app.services.sessions() as session:
+        user = await session.scalar(select(User).where(User.channel_user_id == "u1"))
+        state = await session.get(DialogState, user.id)
+    assert state.flow is None
+    assert state.updated_at == (started + timedelta(minutes=5)).replace(tzinfo=None)

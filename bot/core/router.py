@@ -133,19 +133,16 @@ class Conversation:
             rows = await self._load(session, incoming)
             user, state = rows.user, rows.dialog
             turn = Turn(incoming, session, user, state, self.services)
-            before = (state.flow, state.step, state.data, state.options, state.nonce)
             replies = await self._dispatch(turn)
             if not turn.forgotten:
                 with_options = [r for r in replies if any(o.payload for o in r.options)]
                 state.options = remembered(with_options[-1].options) if with_options else []
                 state.nonce = turn.nonce if turn.emitted_dialog_options else ""
                 now = stored_now(self.services.clock)
-                # Write only what changed: most messages touch no dialog state.
-                if (state.flow, state.step, state.data, state.options, state.nonce) != before:
-                    state.updated_at = now
                 if now - user.last_seen_at >= LAST_SEEN_PRECISION:
                     user.last_seen_at = now
-                await rows.save(await session.connection())
+                # Writes only what changed: most messages touch no dialog state.
+                await rows.save(await session.connection(), now)
             for reply in replies:
                 reply.lang = turn.lang
         if not turn.forgotten:  # the user's id exists now, also for a first message

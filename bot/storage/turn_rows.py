@@ -54,6 +54,7 @@ class DialogRow:
 
 _USER_FIELDS = tuple(f.name for f in fields(UserRow))
 _DIALOG_FIELDS = tuple(f.name for f in fields(DialogRow))
+_DIALOG_STATE = _DIALOG_FIELDS[:-1]  # all but updated_at, which follows from them
 _LOAD = (
     select(*(_users.c[name] for name in _USER_FIELDS),
            _dialogs.c.user_id.label("dialog_user_id"),
@@ -80,7 +81,7 @@ class TurnRows:
     user: UserRow
     dialog: DialogRow
     user_loaded: tuple[Any, ...]
-    dialog_loaded: tuple[Any, ...] | None  # None: no dialog row in the database yet
+    dialog_loaded: tuple[Any, ...] | None  # _DIALOG_STATE's values; None: no row yet
 
     @classmethod
     async def load(cls, conn: AsyncConnection, channel: str, user_id: str) -> TurnRows | None:
@@ -91,7 +92,7 @@ class TurnRows:
         if row.dialog_user_id is None:
             return cls(user, empty_dialog(user.last_seen_at), _values(user, _USER_FIELDS), None)
         dialog = DialogRow(*row[len(_USER_FIELDS) + 1:])
-        return cls(user, dialog, _values(user, _USER_FIELDS), _values(dialog, _DIALOG_FIELDS))
+        return cls(user, dialog, _values(user, _USER_FIELDS), _values(dialog, _DIALOG_STATE))
 
     @classmethod
     async def create(cls, conn: AsyncConnection, **user_values: Any) -> TurnRows:
@@ -101,19 +102,25 @@ class TurnRows:
                        audience=None, **user_values)
         return cls(user, empty_dialog(user.created_at), _values(user, _USER_FIELDS), None)
 
-    async def save(self, conn: AsyncConnection) -> None:
+    async def save(self, conn: AsyncConnection, now: datetime) -> None:
+        """Write what the turn changed; a changed dialog gets `updated_at` NOW."""
         user_changes = _changes(_USER_FIELDS, self.user_loaded, _values(self.user, _USER_FIELDS))
         if user_changes:
             await conn.execute(_UPDATE_USER, {"row_id": self.user.id, **user_changes})
-        now = _values(self.dialog, _DIALOG_FIELDS)
-        if self.dialog_loaded is None:
-            if now != _values(empty_dialog(self.dialog.updated_at), _DIALOG_FIELDS):
-                await conn.execute(_INSERT_DIALOG, {"user_id": self.user.id,
-                                                    **dict(zip(_DIALOG_FIELDS, now, strict=True))})
+        loaded = self.dialog_loaded or _EMPTY_STATE
+        dialog_changes = _changes(_DIALOG_STATE, loaded, _values(self.dialog, _DIALOG_STATE))
+        if not dialog_changes:
             return
-        dialog_changes = _changes(_DIALOG_FIELDS, self.dialog_loaded, now)
-        if dialog_changes:
-            await conn.execute(_UPDATE_DIALOG, {"row_id": self.user.id, **dialog_changes})
+        self.dialog.updated_at = now
+        if self.dialog_loaded is None:
+            await conn.execute(_INSERT_DIALOG, {"user_id": self.user.id, **{
+                name: getattr(self.dialog, name) for name in _DIALOG_FIELDS}})
+        else:
+            await conn.execute(_UPDATE_DIALOG, {"row_id": self.user.id, "updated_at": now,
+                                                **dialog_changes})
+
+
+_EMPTY_STATE: tuple[Any, ...] = (None, None, {}, [], "")  # what a missing row means
 
 
 def empty_dialog(now: datetime) -> DialogRow:
