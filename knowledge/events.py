@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from knowledge.kb import KnowledgeError
+from knowledge.errors import KnowledgeError
 from knowledge.trainings import parse_local
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from knowledge.kb import KnowledgeError
+from knowledge.errors import KnowledgeError, yaml_problem
 
 AUDIENCES = ("youth", "business", "all")
 FIELD_TYPES = ("text", "number", "choice")
@@ -65,9 +65,7 @@ def load_sessions(path: Path, tz: ZoneInfo) -> list[SessionSpec]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}:" if mark else ""
-        raise KnowledgeError([f"{path}:{line} YAML syntax error"]) from None
+        raise KnowledgeError([yaml_problem(path, exc)]) from None
     problems: list[str] = []
     specs: list[SessionSpec] = []
     for raw in data.get("sessions") or []:

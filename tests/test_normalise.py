@@ -20,7 +20,7 @@ def test_domain_and_date_tokens_stay_recognisable() -> None:
 
 def test_resolution_codes_read_as_words() -> None:
     assert normalise("nq57") == "nghi quyet 57"
-    assert normalise("57-NQ/TW") == "57 nghi quyet trung uong"
+    assert normalise("57-NQ/TW") == normalise("nghị quyết 57") == "nghi quyet 57"
 
 
 def test_age_shorthand() -> None:
