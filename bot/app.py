@@ -37,7 +37,7 @@ class App:
 
 
 def load_knowledge(config: Config) -> tuple[knowledge_base.KnowledgeBase, CommunePicker]:
-    kb = knowledge_base.load(config.knowledge_path)
+    kb = knowledge_base.load_shared(config.knowledge_path)
     communes = CommunePicker(load_communes(config.knowledge_path / "communes.yaml"))
     return kb, communes
 

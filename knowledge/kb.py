@@ -14,8 +14,15 @@ from typing import Any
 
 import yaml
 
+from knowledge.classifier import OUT_OF_SCOPE, LearnedScorer, load_or_train
+from knowledge.errors import KnowledgeError, yaml_problem
+from knowledge.folding import fold, has_vietnamese_marks
+from knowledge.lexicon import Lexicon, read_lexicon
 from knowledge.matcher import Matcher, Thresholds
-from knowledge.normalise import fold, has_vietnamese_marks
+from knowledge.normalise import normalise, use_lexicon
+from knowledge.understanding import Policy, Understanding
+
+__all__ = ["KnowledgeBase", "KnowledgeError", "Topic", "build", "load", "read_topics"]
 
 LANGUAGES = ("vi", "en")
 ACTIONS = frozenset({"training.signup", "training.mine", "reminders", "menu", "privacy", "news"})
@@ -36,15 +43,9 @@ _TOPIC_FIELDS = frozenset(
         "audience",
     }
 )
+LEXICON_FILE = "lexicon.yaml"
+OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 _ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
-
-
-class KnowledgeError(Exception):
-    """One or more problems in the knowledge files, each naming file/topic/field."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,10 @@ class Topic:
 @dataclass
 class KnowledgeBase:
     topics: dict[str, Topic]
-    matcher: Matcher
+    matcher: Understanding
     english_words: frozenset[str]
+    out_of_scope: list[str] = field(default_factory=list)
+    lexicon: Lexicon | None = None
 
     def detect_language(self, text: str) -> str:
         """'en' when the message reads as English, else 'vi' (the default)."""
@@ -247,10 +250,7 @@ def read_topics(folder: Path) -> tuple[dict[str, Topic], list[str]]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" line {mark.line + 1}:" if mark else ""
-            problem = getattr(exc, "problem", None) or "syntax error"
-            problems.append(f"{name}:{line} YAML syntax error: {problem}")
+            problems.append(yaml_problem(name, exc))
             continue
         if not isinstance(data, dict) or not isinstance(data.get("topics"), list):
             problems.append(f"{name}: must contain a 'topics:' list")
@@ -272,10 +272,61 @@ def read_topics(folder: Path) -> tuple[dict[str, Topic], list[str]]:
     return topics, problems
 
 
-def build(topics: dict[str, Topic], thresholds: Thresholds | None = None) -> KnowledgeBase:
-    matcher = Matcher(
+def read_out_of_scope(folder: Path) -> tuple[list[str], list[str]]:
+    """Questions the bot must refuse (knowledge/out_of_scope.yaml), grouped by kind."""
+    path = folder / OUT_OF_SCOPE_FILE
+    if not path.is_file():
+        return [], []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        return [], [yaml_problem(path, exc)]
+    if not isinstance(data, dict):
+        return [], [f"{path}: must map group names to lists of questions"]
+    questions: list[str] = []
+    problems: list[str] = []
+    for group, items in data.items():
+        if not isinstance(items, list) or not all(isinstance(q, str) and q.strip() for q in items):
+            problems.append(f"{path}: {group}: must be a list of questions (text)")
+            continue
+        questions.extend(items)
+    return questions, problems
+
+
+def read_folder(folder: Path) -> tuple[dict[str, Topic], Lexicon | None, list[str], list[str]]:
+    """Topics, lexicon and refusals of FOLDER, with every problem found in any of them."""
+    topics, problems = read_topics(folder)
+    lexicon: Lexicon | None = None
+    if (folder / LEXICON_FILE).is_file():
+        lexicon, lexicon_problems = read_lexicon(folder / LEXICON_FILE)
+        problems += lexicon_problems
+    refusals, refusal_problems = read_out_of_scope(folder)
+    return topics, lexicon, refusals, problems + refusal_problems
+
+
+def training_data(topics: dict[str, Topic], refusals: list[str]) -> tuple[list[str], list[str]]:
+    """(normalised texts, labels) the learned scorer is fitted on."""
+    docs: list[str] = []
+    labels: list[str] = []
+    for topic in topics.values():
+        for text in topic.all_variants():
+            docs.append(normalise(text))
+            labels.append(topic.id)
+    for text in refusals:
+        docs.append(normalise(text))
+        labels.append(OUT_OF_SCOPE)
+    return docs, labels
+
+
+def build(topics: dict[str, Topic], thresholds: Thresholds | None = None,
+          refusals: list[str] | None = None, learned: bool = True,
+          policy: Policy | None = None) -> KnowledgeBase:
+    lexical = Matcher(
         ((t.id, t.all_variants(), list(t.answer.values())) for t in topics.values()), thresholds
     )
+    scorer: LearnedScorer | None = None
+    if learned:
+        scorer = load_or_train(*training_data(topics, refusals or []))
     vi_words = {w for t in topics.values() for q in t.questions["vi"] for w in fold(q).split()}
     en_words = {
         w
@@ -284,12 +335,41 @@ def build(topics: dict[str, Topic], thresholds: Thresholds | None = None) -> Kno
         for w in re.findall(r"[a-z]+", fold(q))
     }
     english = frozenset(_ENGLISH_BASE | (en_words - vi_words))
-    return KnowledgeBase(topics=topics, matcher=matcher, english_words=english)
+    return KnowledgeBase(topics=topics, matcher=Understanding(lexical, scorer, policy),
+                         english_words=english, out_of_scope=list(refusals or []))
 
 
-def load(folder: Path, thresholds: Thresholds | None = None) -> KnowledgeBase:
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    files = [*topic_files(folder), folder / LEXICON_FILE, folder / OUT_OF_SCOPE_FILE]
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file())
+
+
+_LOADED: dict[tuple[object, ...], KnowledgeBase] = {}
+
+
+def load_shared(folder: Path) -> KnowledgeBase:
+    """`load`, reused while no file in FOLDER changed: the knowledge base is read-only.
+
+    Tests and CLI commands build many apps in one process; each would otherwise
+    rebuild the index and reload the classifier.
+    """
+    key = (folder.resolve(), _stamp(folder))
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = load(folder)
+    kb = _LOADED[key]
+    if kb.lexicon is not None:
+        use_lexicon(kb.lexicon)
+    return kb
+
+
+def load(folder: Path, thresholds: Thresholds | None = None, learned: bool = True) -> KnowledgeBase:
     """Load and validate; raise KnowledgeError listing every problem."""
-    topics, problems = read_topics(folder)
+    topics, lexicon, refusals, problems = read_folder(folder)
     if problems:
         raise KnowledgeError(problems)
-    return build(topics, thresholds)
+    if lexicon is not None:
+        use_lexicon(lexicon)
+    kb = build(topics, thresholds, refusals, learned)
+    kb.lexicon = lexicon
+    return kb

@@ -26,7 +26,8 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from knowledge.normalise import fold, normalise
+from knowledge.folding import fold
+from knowledge.normalise import normalise
 
 ANSWER = "answer"
 SUGGEST = "suggest"
@@ -65,6 +66,7 @@ class Match:
     topic: str | None
     score: float
     ranked: list[tuple[str, float]] = field(default_factory=list)
+    also: list[str] = field(default_factory=list)  # topics of other questions in the message
 
     @property
     def suggestions(self) -> list[str]:
