@@ -14,14 +14,17 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Coroutine, Sequence
-from datetime import timedelta
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from bot.catalogue import text as catalogue_text
 from bot.clock import SystemClock, local_today
 from bot.config import Config, ConfigError, load_config, parse_duration
 from bot.storage.database import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger("laocai_bot")
 
@@ -66,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     kb_sub.add_parser("check", help="validate the knowledge files")
     unanswered = kb_sub.add_parser("unanswered", help="most frequent unanswered questions")
     unanswered.add_argument("--since", default="7d", help="how far back, e.g. 7d, 24h")
+    feedback = kb_sub.add_parser("feedback", help="answers rated helpful / not helpful, per topic")
+    feedback.add_argument("--since", default="30d", help="how far back, e.g. 30d, 24h")
     qr = sub.add_parser("qr", help="a poster: QR code of the bot's deep link with a caption")
     target = qr.add_mutually_exclusive_group(required=True)
     target.add_argument("--commune", help="commune/ward code, e.g. 02671")
@@ -118,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return check(config)
         if args.command == "kb" and args.kb_command == "unanswered":
-            return asyncio.run(_unanswered(config, args.since))
+            return asyncio.run(_kb_report(config, args.since, _print_unanswered))
+        if args.command == "kb" and args.kb_command == "feedback":
+            return asyncio.run(_kb_report(config, args.since, _print_feedback))
         if args.command == "training":
             return asyncio.run(_training(config, args))
         if args.command in ("staff", "broadcast"):
@@ -294,37 +301,65 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _unanswered(config: Config, since: str) -> int:
-    from sqlalchemy import func, select
-
+async def _kb_report(config: Config, since: str,
+                     report: Callable[[AsyncSession, datetime, str], Awaitable[None]]) -> int:
+    """Run REPORT over the question log of the last SINCE (e.g. 7d)."""
     from bot.storage import migrate
     from bot.storage.database import create_engine, session_factory
-    from bot.storage.models import QuestionLog, utcnow
+    from bot.storage.models import utcnow
 
     try:
         window: timedelta = parse_duration(since)
     except ValueError as exc:
-        print(f"kb unanswered: --since: {exc}", file=sys.stderr)
+        print(f"kb: --since: {exc}", file=sys.stderr)
         return 2
     engine = create_engine(config.database_url)
     await migrate.upgrade(engine)
-    async with session_factory(engine)() as session:
-        rows = (
-            await session.execute(
-                select(QuestionLog.normalised, func.count().label("n"))
-                .where(QuestionLog.outcome.in_(("fallback", "suggest")))
-                .where(QuestionLog.created_at >= utcnow() - window)
-                .group_by(QuestionLog.normalised)
-                .order_by(func.count().desc(), QuestionLog.normalised)
-                .limit(50)
-            )
-        ).all()
-    await engine.dispose()
+    try:
+        async with session_factory(engine)() as session:
+            await report(session, utcnow() - window, since)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _print_unanswered(session: AsyncSession, start: datetime, since: str) -> None:
+    from sqlalchemy import func, select
+
+    from bot.faq_followups import choices_since
+    from bot.storage.models import QuestionLog
+
+    rows = (
+        await session.execute(
+            select(QuestionLog.normalised, func.count().label("n"))
+            .where(QuestionLog.outcome.in_(("fallback", "suggest")))
+            .where(QuestionLog.created_at >= start)
+            .group_by(QuestionLog.normalised)
+            .order_by(func.count().desc(), QuestionLog.normalised)
+            .limit(50)
+        )
+    ).all()
     if not rows:
         print(f"No unanswered questions in the last {since}.")
     for normalised, count in rows:
         print(f"{count:5d}  {normalised}")
-    return 0
+    choices = await choices_since(session, start)
+    if choices:
+        print("\nSuggestions people picked (asked → chose; confirm as new variants):")
+    for normalised, topic, count in choices:
+        print(f"{count:5d}  {normalised}  →  {topic}")
+
+
+async def _print_feedback(session: AsyncSession, start: datetime, since: str) -> None:
+    from bot.faq_followups import feedback_since
+
+    rows = await feedback_since(session, start)
+    if not rows:
+        print(f"No answers rated in the last {since}.")
+    for row in rows:
+        print(f"{row.topic:<32} helpful {row.helpful:4d}  not helpful {row.unhelpful:4d}")
+        for question in row.unhelpful_questions[:10]:
+            print(f"      👎 {question}")
 
 
 async def _training(config: Config, args: argparse.Namespace) -> int:

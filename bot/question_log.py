@@ -34,6 +34,7 @@ class LoggedQuestion:
     topic: str | None
     score: float
     created_at: datetime
+    ref: str | None = None  # ties later follow-ups (suggestion picked, rating) to this row
 
 
 class QuestionLogWriter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import faq_followups
 from bot.core.messages import Reply
 from bot.core.router import Conversation
 from bot.core.turn import Turn
@@ -60,6 +61,9 @@ def register(conversation: Conversation) -> None:
     c.action("privacy", privacy.privacy_menu)
     c.action("mydata", privacy.my_data)
     c.action("forget", privacy.forget)
+
+    c.payload_kind(faq_followups.SUGGESTION_KIND, faq.followup)
+    c.payload_kind(faq_followups.RATING_KIND, faq.followup)
 
 
 async def _help(turn: Turn) -> list[Reply]:

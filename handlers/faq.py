@@ -6,13 +6,15 @@ can see what people ask that the knowledge base does not cover yet.
 
 from __future__ import annotations
 
+from bot import faq_followups
 from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
+from bot.faq_followups import FollowupKind, question_ref, rating_payload, suggestion_payload
 from bot.question_log import LoggedQuestion
 from handlers.menu import TOPIC_ACTIONS, menu_options, topic_option
 from knowledge.kb import Topic
-from knowledge.matcher import ANSWER, SUGGEST
+from knowledge.matcher import ANSWER, SUGGEST, Match
 from knowledge.normalise import has_vietnamese_marks, normalise
 
 # Topic actions that start a feature when the question asks for it outright
@@ -57,6 +59,36 @@ STOP_NEWS = frozenset({"tat tin", "tat thong bao", "ngung nhan tin", "huy nhan t
                        "stop news", "stop", "dung gui tin"})
 
 
+def _log(turn: Turn, text: str, normalised: str, match: Match) -> str:
+    """Queue the question for the log; return its ref for the reply's follow-up options."""
+    ref = question_ref(turn.user.id, normalised)
+    turn.questions.append(LoggedQuestion(
+        user_id=0,  # the router fills in the id once the turn is committed
+        text=text[:2000],
+        normalised=normalised[:2000],
+        outcome=match.outcome,
+        topic=match.topic,
+        score=float(match.score),
+        created_at=stored_now(turn.clock),
+        ref=ref,
+    ))
+    return ref
+
+
+def _with_followups(turn: Turn, reply: Reply, match: Match, ref: str, lang: str) -> Reply:
+    """The answer plus the other question's topic, if any, and a light 👍 / 👎."""
+    assert match.topic is not None
+    extra = [topic_option(turn, topic, lang) for topic in match.also]
+    rating = [
+        Option(turn.t("faq_helpful", lang=lang), rating_payload(ref, True, match.topic)),
+        Option(turn.t("faq_unhelpful", lang=lang), rating_payload(ref, False, match.topic)),
+    ]
+    text = reply.text
+    if extra:
+        text += "\n\n" + turn.t("faq_also", lang=lang)
+    return Reply(text, [*extra, *reply.options, *rating], reply.attachment, reply.request_phone)
+
+
 async def free_text(turn: Turn) -> list[Reply]:
     text = turn.text
     normalised = normalise(text)
@@ -66,15 +98,7 @@ async def free_text(turn: Turn) -> list[Reply]:
         return await stop_news(turn)
     kb = turn.services.kb
     match = kb.matcher.match(text)
-    turn.questions.append(LoggedQuestion(
-        user_id=0,  # the router fills in the id once the turn is committed
-        text=text[:2000],
-        normalised=normalised[:2000],
-        outcome=match.outcome,
-        topic=match.topic,
-        score=float(match.score),
-        created_at=stored_now(turn.clock),
-    ))
+    ref = _log(turn, text, normalised, match)
     lang = answer_language(turn, text)
     if match.outcome == ANSWER and match.topic:
         topic = kb.topics[match.topic]
@@ -86,13 +110,23 @@ async def free_text(turn: Turn) -> list[Reply]:
             if topic.action == "training.signup":
                 return await training_signup.start(turn)
             return await my_registrations.show_mine(turn)
-        return [render_topic(turn, topic, lang)]
-    saved = turn.user.language
-    turn.user.language = lang  # suggestions and apologies in the language of the question
-    try:
-        if match.outcome == SUGGEST:
-            options = [topic_option(turn, t) for t in match.suggestions]
-            return [turn.say("faq_suggest", options=options)]
-        return [turn.say("faq_fallback", options=menu_options(turn))]
-    finally:
-        turn.user.language = saved
+        return [_with_followups(turn, render_topic(turn, topic, lang), match, ref, lang)]
+    if match.outcome == SUGGEST:
+        options = [Option(topic_option(turn, t, lang).label, suggestion_payload(ref, t))
+                   for t in match.suggestions]
+        return [turn.say("faq_suggest", options=options, lang=lang)]
+    return [turn.say("faq_fallback", options=menu_options(turn), lang=lang)]
+
+
+async def followup(turn: Turn, kind: str, rest: str) -> list[Reply]:
+    """A suggestion picked (show it, note the pair) or an answer rated (thank, note it)."""
+    found = faq_followups.parse(kind, rest)
+    if found is None or found.topic not in turn.services.kb.topics:
+        return [turn.say("stale_option", options=menu_options(turn))]
+    await faq_followups.record(turn.session, turn.user.id, found, stored_now(turn.clock))
+    if found.kind is FollowupKind.CHOSEN:
+        turn.finish()
+        return await answer_topic(turn, found.topic)
+    if found.kind is FollowupKind.HELPFUL:
+        return [turn.say("faq_thanks_helpful")]
+    return [turn.say("faq_thanks_unhelpful", options=menu_options(turn))]

@@ -19,9 +19,9 @@ def menu_options(turn: Turn) -> list[Option]:
     return [Option(turn.t(key), payload) for key, payload in MENU_ITEMS]
 
 
-def topic_option(turn: Turn, topic_id: str) -> Option:
+def topic_option(turn: Turn, topic_id: str, lang: str | None = None) -> Option:
     topic = turn.services.kb.topics[topic_id]
-    return Option(topic.questions[turn.lang][0].rstrip("?") + "?", f"f:{topic_id}")
+    return Option(topic.questions[lang or turn.lang][0].rstrip("?") + "?", f"f:{topic_id}")
 
 
 async def show_menu(turn: Turn) -> list[Reply]:

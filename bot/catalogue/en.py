@@ -53,6 +53,11 @@ MESSAGES: dict[str, str] = {
         "Sorry, I do not have an answer to that yet. Try asking another way, use the menu, "
         "or contact your commune office or the Department of Science and Technology."
     ),
+    "faq_helpful": "👍 Helpful",
+    "faq_unhelpful": "👎 Not what I asked",
+    "faq_also": "You also asked something else: tap the question below to see it.",
+    "faq_thanks_helpful": "Thank you for telling me! Ask me anything else.",
+    "faq_thanks_unhelpful": "Thank you. I have noted it so that staff can improve the answer. Try asking in other words, or choose from the menu:",
     "faq_truncated": "(Your message was very long; I read only the first part.)",
     "privacy_menu": "Would you like to see or delete your data?",
     "opt_mydata": "Show my data",

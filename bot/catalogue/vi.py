@@ -58,6 +58,11 @@ MESSAGES: dict[str, str] = {
         "Xin lỗi, mình chưa có câu trả lời cho câu hỏi này. Bạn thử hỏi cách khác, chọn "
         "trong menu, hoặc liên hệ UBND xã, phường hay Sở Khoa học và Công nghệ tỉnh."
     ),
+    "faq_helpful": "👍 Hữu ích",
+    "faq_unhelpful": "👎 Chưa đúng ý",
+    "faq_also": "Bạn còn hỏi thêm một ý nữa: bấm câu hỏi bên dưới để xem.",
+    "faq_thanks_helpful": "Cảm ơn bạn đã cho biết! Bạn cứ hỏi tiếp nhé.",
+    "faq_thanks_unhelpful": "Cảm ơn bạn. Mình đã ghi lại để cán bộ bổ sung câu trả lời. Bạn thử hỏi lại bằng cách khác, hoặc chọn trong menu:",
     "faq_truncated": "(Tin nhắn của bạn dài quá, mình chỉ đọc phần đầu.)",
     # privacy
     "privacy_menu": "Bạn muốn xem hay xóa dữ liệu của mình?",

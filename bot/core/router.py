@@ -39,6 +39,8 @@ from knowledge.normalise import clean_text
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Turn], Awaitable[list[Reply]]]
+# (turn, payload kind, the rest of the payload): for kinds a feature owns, e.g. "s" or "v"
+PayloadHandler = Callable[[Turn, str, str], Awaitable[list[Reply]]]
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.S)
 _HAS_CONTENT = re.compile(r"\w")
 LAST_SEEN_PRECISION = timedelta(minutes=1)
@@ -67,6 +69,7 @@ class Conversation:
         self.commands: dict[str, Handler] = {}
         self.flows: dict[str, Handler] = {}
         self.actions: dict[str, Handler] = {}
+        self.payload_kinds: dict[str, PayloadHandler] = {}
         self.topic_handler: Callable[[Turn, str], Awaitable[list[Reply]]] | None = None
         self.free_text: Handler | None = None
         self.menu: Callable[[Turn], list[Option]] = lambda turn: []
@@ -90,6 +93,10 @@ class Conversation:
 
     def action(self, name: str, handler: Handler) -> None:
         self.actions[name] = handler
+
+    def payload_kind(self, kind: str, handler: PayloadHandler) -> None:
+        """Option payloads `<kind>:…` go to HANDLER, which validates the rest itself."""
+        self.payload_kinds[kind] = handler
 
     # -- entry point ------------------------------------------------------------
 
@@ -246,6 +253,8 @@ class Conversation:
         if kind == "f" and self.topic_handler and name in self.services.kb.topics:
             turn.finish()
             return await self.topic_handler(turn, name)
+        if kind in self.payload_kinds:
+            return await self.payload_kinds[kind](turn, kind, name)
         return self.stale(turn)
 
     async def _on_command(self, turn: Turn, name: str, args: str) -> list[Reply]:

@@ -60,11 +60,13 @@ class Turn:
     def today(self) -> date:
         return local_today(self.services.clock, self.services.config.tz)
 
-    def t(self, key: str, **values: object) -> str:
-        return catalogue_text(self.lang, key, **values)
+    def t(self, key: str, lang: str | None = None, **values: object) -> str:
+        return catalogue_text(lang or self.lang, key, **values)
 
-    def say(self, key: str, options: list[Option] | None = None, **values: object) -> Reply:
-        return Reply(self.t(key, **values), options or [])
+    def say(self, key: str, options: list[Option] | None = None, lang: str | None = None,
+            **values: object) -> Reply:
+        """A catalogue message in LANG if given (an English question), else the user's."""
+        return Reply(self.t(key, lang, **values), options or [])
 
     # -- dialog state ---------------------------------------------------------
 

@@ -82,7 +82,24 @@ class QuestionLog(Base):
     topic: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # A short random mark carried by the answer's feedback and suggestion options,
+    # so what the person does next is tied to this question (not to its text).
+    ref: Mapped[str | None] = mapped_column(String(12), index=True)
     user: Mapped[User | None] = relationship()
+
+
+class QuestionFollowup(Base):
+    """What a person did after a FAQ reply: picked a suggestion, or rated the answer."""
+
+    __tablename__ = "question_followups"
+    __table_args__ = (UniqueConstraint("question_ref", "kind", name="uq_followup_ref_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    question_ref: Mapped[str] = mapped_column(String(12), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # FollowupKind
+    topic: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
 class TrainingSession(Base):
