@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
-	$(BIN)/python bench/faq_eval.py ../shared/eval/faq-dev.yaml tests/data/faq-holdout.yaml
+	$(BIN)/python bench/faq_eval.py
 	$(BIN)/python bench/faq_bench.py
 	$(BIN)/python bench/commune_bench.py
 	$(BIN)/python bench/startup_bench.py

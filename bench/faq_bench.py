@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from faq_eval import difflib_matcher  # noqa: E402
+from faq_eval import DEFAULT_SETS, difflib_matcher  # noqa: E402
 
 from knowledge import kb as knowledge_base  # noqa: E402
 from knowledge.evaluation import read_eval  # noqa: E402
@@ -28,8 +28,9 @@ from knowledge.normalise import normalise  # noqa: E402
 
 
 def questions() -> list[str]:
-    items = read_eval(ROOT.parent / "shared" / "eval" / "faq-dev.yaml")
-    items += read_eval(ROOT / "tests" / "data" / "faq-holdout.yaml")
+    items = []
+    for name in DEFAULT_SETS:
+        items += read_eval(ROOT / "tests" / "data" / name)
     return [i.question for i in items]
 
 

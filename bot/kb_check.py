@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from itertools import combinations
 
@@ -10,13 +11,72 @@ from rapidfuzz import fuzz
 
 from bot.clock import SystemClock, local_today
 from bot.config import Config
-from knowledge.kb import read_topics
-from knowledge.normalise import fold, normalise
+from bot.faq_followups import MAX_TOPIC_ID
+from knowledge.kb import Topic, read_folder
+from knowledge.normalise import fold, normalise, use_lexicon
+
+MIN_VARIANTS = {"vi": 15, "en": 4}
+# A date (15/10, 01/6/2023) or a year: a fact that may go out of date and needs a source.
+_DATED = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b20\d\d\b")
+_NUMBER = re.compile(r"\d+(?:[./,]\d+)*")
+_DAY_MONTH = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?$")
+_MONTH_YEAR = re.compile(r"^\d{1,2}/(\d{4})$")
+
+
+def _numbers(text: str) -> set[str]:
+    """Facts as numbers, comparable across languages: 1.000 = 1,000; 01/10 = 1/10.
+
+    Small counts and month numbers are left out: English writes them as words
+    ("two members", "October 2025")."""
+    out: set[str] = set()
+    for raw in _NUMBER.findall(text):
+        month_year = _MONTH_YEAR.match(raw)
+        day_month = _DAY_MONTH.match(raw)
+        if month_year:
+            out.add(month_year.group(1))
+        elif day_month:
+            out.add("/".join(str(int(p)) for p in day_month.groups() if p))
+        else:
+            for part in raw.split("/"):  # document numbers such as 202/2025
+                number = re.sub(r"[.,](?=\d{3}\b)", "", part).replace(",", ".")
+                if number.count(".") == 1 or (number.isdigit() and int(number) > 12):
+                    out.add(number.lstrip("0") or "0")
+    return out
+
+
+def _names_differ(a: str, b: str) -> bool:
+    """'id.vn có miễn phí không' vs 'biz.vn có miễn phí không': parallel, not duplicates."""
+    return any("." in word or word.isdigit() for word in set(a.split()) ^ set(b.split()))
+
+
+def topic_problems(topic: Topic) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of one topic beyond what loading checks."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    where = f"{topic.file}: topic {topic.id}"
+    if len(topic.id) > MAX_TOPIC_ID:
+        errors.append(f"{where}: id: at most {MAX_TOPIC_ID} characters (button payloads)")
+    texts = [topic.answer, *(d.text for d in topic.dated_answers)]
+    if not topic.source and any(_DATED.search(t["vi"]) for t in texts):
+        errors.append(f"{where}: source: the answer states dates; say where they come from")
+    for text in texts:
+        only_vi = _numbers(text["vi"]) - _numbers(text["en"])
+        only_en = _numbers(text["en"]) - _numbers(text["vi"])
+        if only_vi or only_en:
+            warnings.append(f"{where}: vi and en answers state different numbers: "
+                            f"only vi {sorted(only_vi)}, only en {sorted(only_en)}")
+    for lang, least in MIN_VARIANTS.items():
+        have = len(topic.questions.get(lang, []))
+        if have < least:
+            warnings.append(f"{where}: questions.{lang}: {have} variants, write at least {least}")
+    return errors, warnings
 
 
 def check(config: Config) -> int:
     folder = config.knowledge_path
-    topics, errors = read_topics(folder)
+    topics, lexicon, refusals, errors = read_folder(folder)
+    if lexicon is not None:
+        use_lexicon(lexicon)
     warnings: list[str] = []
     required = folder / "required-topics.yaml"
     if required.is_file():
@@ -33,6 +93,9 @@ def check(config: Config) -> int:
                                   f"{fact!r}")
     today = local_today(SystemClock(), config.tz)
     for topic in topics.values():
+        topic_errors, topic_warnings = topic_problems(topic)
+        errors += topic_errors
+        warnings += topic_warnings
         if topic.valid_until and topic.valid_until < today:
             warnings.append(f"{topic.file}: topic {topic.id}: expired on {topic.valid_until}")
         if topic.review_by and topic.review_by < today:
@@ -44,8 +107,13 @@ def check(config: Config) -> int:
         for q in topic.questions.get(lang, [])
     ]
     for (a, ta), (b, tb) in combinations(variants, 2):
-        if ta != tb and a and b and fuzz.ratio(a, b) >= 92:
+        if ta != tb and a and b and fuzz.ratio(a, b) >= 92 and not _names_differ(a, b):
             warnings.append(f"near-duplicate variants in {ta} and {tb}: {a!r} ~ {b!r}")
+    known = {a: ta for a, ta in variants}
+    for question in refusals:
+        if normalise(question) in known:
+            errors.append(f"{folder / 'out_of_scope.yaml'}: {question!r} is also a question "
+                          f"variant of {known[normalise(question)]}")
     for line in errors:
         print(f"error: {line}")
     for line in warnings:
