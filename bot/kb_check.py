@@ -72,6 +72,17 @@ def topic_problems(topic: Topic) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
+def _classifier_problems(topics: dict[str, Topic], refusals: list[str]) -> list[str]:
+    """Train (or find cached) the FAQ classifier now, so `run` after a check starts warm."""
+    from knowledge.classifier import load_or_train
+    from knowledge.kb import training_data
+
+    if load_or_train(*training_data(topics, refusals)) is None:
+        return ["the FAQ classifier could not be trained (see the log line above); "
+                "the bot would answer with the lexical matcher alone"]
+    return []
+
+
 def check(config: Config) -> int:
     folder = config.knowledge_path
     topics, lexicon, refusals, errors = read_folder(folder)
@@ -114,6 +125,8 @@ def check(config: Config) -> int:
         if normalise(question) in known:
             errors.append(f"{folder / 'out_of_scope.yaml'}: {question!r} is also a question "
                           f"variant of {known[normalise(question)]}")
+    if not errors:
+        errors += _classifier_problems(topics, refusals)
     for line in errors:
         print(f"error: {line}")
     for line in warnings:

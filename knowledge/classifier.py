@@ -115,19 +115,28 @@ def _train_in_child(docs: Sequence[str], labels: Sequence[str], out: Path) -> No
     )
 
 
+def _cached_model(docs: Sequence[str], labels: Sequence[str], folder: Path) -> Path:
+    path = folder / f"classifier-{fingerprint(docs, labels)}.npz"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+            partial = Path(tmp) / path.name
+            _train_in_child(docs, labels, partial)
+            os.replace(partial, path)  # atomic: a concurrent loader sees all or nothing
+    return path
+
+
 def load_or_train(docs: Sequence[str], labels: Sequence[str]) -> LearnedScorer | None:
     """The model for these training texts, from the cache or trained now; None if it fails.
 
-    Failing to train must not stop the bot: the lexical matcher still answers.
+    An unwritable cache folder falls back to the temporary folder. Failing to
+    train must not stop the bot: the lexical matcher still answers.
     """
-    path = cache_dir() / f"classifier-{fingerprint(docs, labels)}.npz"
     try:
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-                partial = Path(tmp) / path.name
-                _train_in_child(docs, labels, partial)
-                os.replace(partial, path)
+        try:
+            path = _cached_model(docs, labels, cache_dir())
+        except PermissionError:
+            path = _cached_model(docs, labels, Path(tempfile.gettempdir()) / "laocai-bot")
         return LearnedScorer.from_file(path)
     except (OSError, ValueError, KeyError, subprocess.SubprocessError) as exc:
         detail = getattr(exc, "stderr", b"") or b""

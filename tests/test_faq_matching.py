@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -13,6 +12,8 @@ from knowledge.evaluation import evaluate, read_eval
 from knowledge.matcher import ANSWER, FALLBACK
 
 from .conftest import ROOT, SHARED
+
+DATA = ROOT / "tests" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -65,19 +66,19 @@ def test_bad_input_never_crashes_and_is_never_confidently_answered(kb, text: str
 
 
 def test_dev_set_meets_the_targets(kb) -> None:
-    report = evaluate("dev", read_eval(SHARED / "eval" / "faq-dev.yaml"), kb.matcher.match)
+    report = evaluate("dev", read_eval(DATA / "faq-dev.yaml"), kb.matcher.match)
     assert report.correct_rate >= 0.90, report.failures
-    assert report.wrong_rate <= 0.03, report.failures
-    assert report.rejected_rate >= 0.90, report.failures
+    assert report.wrong_rate <= 0.02, report.failures
+    assert report.rejected_rate >= 0.95, report.failures
 
 
 def test_own_held_out_set_meets_the_targets(kb) -> None:
     """Written apart from the variants, so over-fitting to them shows up here."""
-    items = read_eval(ROOT / "tests" / "data" / "faq-holdout.yaml")
+    items = read_eval(DATA / "faq-holdout.yaml")
     report = evaluate("holdout", items, kb.matcher.match)
     assert report.correct_rate >= 0.90, report.failures
-    assert report.wrong_rate <= 0.03, report.failures
-    assert report.rejected_rate >= 0.90, report.failures
+    assert report.wrong_rate <= 0.02, report.failures
+    assert report.rejected_rate >= 0.95, report.failures
 
 
 def test_past_offers_are_told_as_past_and_open_ones_as_open(kb) -> None:
@@ -94,5 +95,9 @@ def test_the_1510_event_is_past_after_the_day(kb) -> None:
     assert "đã diễn ra" not in topic.answer_for("vi", date(2025, 10, 14))
 
 
-def test_eval_file_path_exists() -> None:
-    assert Path(SHARED / "eval" / "faq-dev.yaml").is_file()
+def test_the_dev_set_copy_matches_the_shared_one_where_shared_is_present() -> None:
+    """The suite needs nothing beside the clone; the copy must not drift from the source."""
+    shared = SHARED / "eval" / "faq-dev.yaml"
+    if not shared.is_file():
+        pytest.skip("no shared/ beside this clone (as on a user's machine)")
+    assert shared.read_text(encoding="utf-8") == (DATA / "faq-dev.yaml").read_text("utf-8")
