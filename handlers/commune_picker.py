@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from bot.core.messages import Reply
 from bot.core.turn import Turn
+from knowledge.focus import focus
+from knowledge.matcher import ANSWER
 
 SKIP = "skip"
 RETRY = "retry"
@@ -52,6 +54,17 @@ def pick(turn: Turn) -> tuple[str | None, list[Reply]]:
     options.append(turn.option("commune_none_of_these", RETRY))
     options.append(turn.option("opt_skip", SKIP))
     return None, [turn.say("commune_choices", options=options)]
+
+
+def reads_as_question(turn: Turn) -> bool:
+    """Typed text that names no commune but asks something: the FAQ should have it,
+    or the person is stuck at "which commune?" forever."""
+    if turn.choice is not None or not turn.text:
+        return False
+    if turn.services.communes.search(turn.text).communes:
+        return False
+    return bool(focus(turn.text).questions) or \
+        turn.services.kb.matcher.match(turn.text).outcome == ANSWER
 
 
 def name(turn: Turn, code: str | None) -> str:

@@ -20,6 +20,7 @@ from knowledge.normalise import has_vietnamese_marks, normalise
 # Topic actions that start a feature when the question asks for it outright
 # ("tôi muốn đăng ký tập huấn"); other topics show the action as a button.
 STARTS_FEATURE = {"training.signup", "training.mine"}
+SMALLTALK = "smalltalk"  # the category of greetings and thanks: no rating under those
 
 
 def answer_language(turn: Turn, text: str) -> str:
@@ -75,14 +76,19 @@ def _log(turn: Turn, text: str, normalised: str, match: Match) -> str:
     return ref
 
 
+def _rating(turn: Turn, ref: str, topic: Topic, lang: str) -> list[Option]:
+    """A light 👍 / 👎 under an answer; none under greetings and thanks."""
+    if topic.category == SMALLTALK:
+        return []
+    return [Option(turn.t("faq_helpful", lang=lang), rating_payload(ref, True, topic.id)),
+            Option(turn.t("faq_unhelpful", lang=lang), rating_payload(ref, False, topic.id))]
+
+
 def _with_followups(turn: Turn, reply: Reply, match: Match, ref: str, lang: str) -> Reply:
-    """The answer plus the other question's topic, if any, and a light 👍 / 👎."""
+    """The answer plus the other question's topic, if any, and the rating."""
     assert match.topic is not None
     extra = [topic_option(turn, topic, lang) for topic in match.also]
-    rating = [
-        Option(turn.t("faq_helpful", lang=lang), rating_payload(ref, True, match.topic)),
-        Option(turn.t("faq_unhelpful", lang=lang), rating_payload(ref, False, match.topic)),
-    ]
+    rating = _rating(turn, ref, turn.services.kb.topics[match.topic], lang)
     text = reply.text
     if extra:
         text += "\n\n" + turn.t("faq_also", lang=lang)
@@ -126,7 +132,11 @@ async def followup(turn: Turn, kind: str, rest: str) -> list[Reply]:
     await faq_followups.record(turn.session, turn.user.id, found, stored_now(turn.clock))
     if found.kind is FollowupKind.CHOSEN:
         turn.finish()
-        return await answer_topic(turn, found.topic)
+        replies = await answer_topic(turn, found.topic)
+        topic = turn.services.kb.topics[found.topic]
+        if len(replies) == 1 and topic.action is None:
+            replies[0].options += _rating(turn, found.ref, topic, turn.lang)
+        return replies
     if found.kind is FollowupKind.HELPFUL:
-        return [turn.say("faq_thanks_helpful")]
+        return [turn.say("faq_thanks_helpful", options=menu_options(turn))]
     return [turn.say("faq_thanks_unhelpful", options=menu_options(turn))]

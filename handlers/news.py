@@ -52,6 +52,10 @@ async def step(turn: Turn) -> list[Reply]:
         turn.finish()  # typed text while looking at settings is a new question
         turn.pass_on = True
         return []
+    if commune_picker.reads_as_question(turn):
+        turn.finish()
+        turn.pass_on = True
+        return []
     code, replies = commune_picker.pick(turn)
     if replies:
         return replies

@@ -64,6 +64,10 @@ async def step(turn: Turn) -> list[Reply]:
             turn.user.language = turn.choice
         return _after_language(turn)
     if current == "commune":
+        if commune_picker.reads_as_question(turn):
+            turn.finish()  # answer it; the commune can be set later from the menu
+            turn.pass_on = True
+            return []
         code, replies = commune_picker.pick(turn)
         if replies:
             return replies

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from knowledge.folding import fold
 
-MAX_CLAUSES = 12  # a 5,000-character message keeps its last twelve clauses
+MAX_QUESTIONS = 4  # a long message keeps its first two and last two questions
 
 # Sentence ends, line breaks, commas and semicolons, and before "cho hỏi" / "xin hỏi"
 # in mid-sentence; not the dots inside id.vn, 1.000 or 57-NQ/TW.
@@ -88,13 +88,15 @@ def _kind(clause: str) -> Kind:
 
 def clauses(text: str) -> list[Clause]:
     parts = [p.strip(" .,-–:") for p in _SPLIT.split(text) if p and p.strip(" .,-–:")]
-    return [Clause(p, _kind(p)) for p in parts[-MAX_CLAUSES:]]
+    return [Clause(p, _kind(p)) for p in parts]
 
 
 def focus(text: str) -> Focus:
     """Split TEXT into its question clauses and its context (filler dropped)."""
     found = clauses(text)
     questions = tuple(c.text for c in found if c.kind is Kind.QUESTION)
+    if len(questions) > MAX_QUESTIONS:
+        questions = questions[:2] + questions[-2:]
     context = " ".join(c.text for c in found if c.kind is not Kind.FILLER)
     only_filler = bool(found) and all(c.kind is Kind.FILLER for c in found)
     return Focus(questions, context, only_filler)

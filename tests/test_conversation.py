@@ -244,3 +244,43 @@ async def test_an_empty_message_at_the_commune_step_re_asks_the_commune(app) -> 
     await chat.press("Tiếng Việt")
     await chat.send("  \u200b ")
     assert "xã, phường nào" in chat.text()
+
+
+async def test_a_question_typed_at_the_commune_prompt_is_answered_not_searched(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start")
+    await chat.press("Tiếng Việt")
+    assert "xã, phường nào" in chat.text()
+    await chat.send("id.vn là gì vậy ad?")
+    assert "chưa tìm thấy xã" not in chat.text() and "cá nhân" in chat.text()
+    await chat.send("nghị quyết 57 là gì")  # and the next one too: no trap
+    assert "22/12/2024" in chat.text()
+
+
+async def test_a_long_story_with_the_question_at_the_end_is_answered(app) -> None:
+    chat = Chat(app)
+    story = "Hôm nay tôi đi chợ về muộn và ngồi kể chuyện với bà con trong bản. " * 80
+    await chat.send(story + "Cho tôi hỏi nghị quyết 57 là gì?")
+    assert "dài quá" in chat.text() and "22/12/2024" in chat.text()
+
+
+async def test_the_rating_can_be_typed_as_the_emoji_or_the_words(app) -> None:
+    from bot.storage.models import QuestionFollowup
+
+    chat = Chat(app)
+    await chat.send("id.vn có miễn phí không")
+    await chat.send("👍")
+    assert "Cảm ơn" in chat.text()
+    await chat.send("biz.vn là gì")
+    await chat.send("chưa đúng ý")
+    async with app.services.sessions() as session:
+        kinds = sorted(await session.scalars(select(QuestionFollowup.kind)))
+    assert kinds == ["helpful", "unhelpful"]
+
+
+async def test_greetings_and_thanks_carry_no_rating(app) -> None:
+    chat = Chat(app)
+    await chat.send("xin chào")
+    assert not any("Hữu ích" in o for o in chat.options())
+    await chat.send("cảm ơn nhé")
+    assert not any("Hữu ích" in o for o in chat.options())

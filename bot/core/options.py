@@ -39,6 +39,22 @@ def resolve_typed(text: str, stored: list[list[str]]) -> Typed:
     for label, payload in stored:
         if " ".join(fold(label).split()) == wanted:
             return Typed(payload=payload)
+    return _loosely(text, stored)
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
+def _loosely(text: str, stored: list[list[str]]) -> Typed:
+    """The label's words without its emoji ("hữu ích" for "👍 Hữu ích"), or the emoji alone."""
+    wanted = _words(text)
+    symbols = text.strip()
+    for label, payload in stored:
+        if wanted and _words(label) == wanted:
+            return Typed(payload=payload)
+        if not wanted and symbols and label.strip().startswith(symbols):
+            return Typed(payload=payload)
     return Typed()
 
 
