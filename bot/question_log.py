@@ -59,7 +59,11 @@ class QuestionLogWriter:
             self._task = loop.create_task(self._flush_later())
 
     def waiting_for(self, user_id: int) -> int:
-        return sum(1 for entry in self.waiting if entry.user_id == user_id)
+        return len(self.waiting_of(user_id))
+
+    def waiting_of(self, user_id: int) -> list[LoggedQuestion]:
+        """The user's questions not written yet (so /mydata shows them too)."""
+        return [entry for entry in self.waiting if entry.user_id == user_id]
 
     def forget(self, user_id: int) -> None:
         self.waiting = [entry for entry in self.waiting if entry.user_id != user_id]
@@ -78,9 +82,26 @@ class QuestionLogWriter:
             try:
                 await self._insert(rows)
             except IntegrityError:  # a user forgot us between the turn and this write
-                await self._insert(await self._of_existing_users(rows))
-            except Exception:
-                log.exception("question log: %d rows could not be written", len(rows))
+                await self._insert_or_isolate(await self._of_existing_users(rows))
+            except Exception as exc:  # one bad row must not cost everyone else's
+                log.warning("question log: batch of %d failed (%s); writing rows one by one",
+                            len(rows), type(exc).__name__)
+                await self._one_by_one(rows)
+
+    async def _insert_or_isolate(self, rows: list[dict[str, object]]) -> None:
+        try:
+            await self._insert(rows)
+        except Exception:
+            await self._one_by_one(rows)
+
+    async def _one_by_one(self, rows: list[dict[str, object]]) -> None:
+        """Write each row alone; a failing one is dropped and named by user id and reason only."""
+        for row in rows:
+            try:
+                await self._insert([row])
+            except Exception as exc:
+                log.warning("question log: dropped the row of user %s: %s",
+                            row.get("user_id"), type(exc).__name__)
 
     async def _insert(self, rows: list[dict[str, object]]) -> None:
         if rows:

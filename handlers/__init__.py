@@ -43,6 +43,7 @@ def register(conversation: Conversation) -> None:
     c.flow("language", onboarding.language_step)
     c.flow(news.FLOW, news.step)
     c.flow(privacy.FLOW, privacy.forget_step)
+    c.flow(privacy.MYDATA_FLOW, privacy.more_questions)
     c.flow(training_signup.FLOW, training_signup.step)
     c.flow(my_registrations.FLOW, my_registrations.step)
     c.flow(reminders.FLOW, reminders.step)

@@ -11,6 +11,7 @@ from typing import Any
 
 import phonenumbers
 
+_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 _NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ .'-][^\W\d_]+)*$")
 
 
@@ -26,7 +27,7 @@ def check_name(text: str) -> tuple[str | None, str | None]:
 
 
 def check_phone(text: str) -> tuple[str | None, str | None]:
-    """Vietnamese numbers only, stored as E.164 (+84…)."""
+    """Vietnamese mobile numbers only, stored as E.164 (+84…)."""
     digits = re.sub(r"[^\d+]", "", text)
     if not digits:
         return None, "phone_invalid"
@@ -38,6 +39,8 @@ def check_phone(text: str) -> tuple[str | None, str | None]:
         return None, "phone_foreign"
     if not phonenumbers.is_valid_number(number):
         return None, "phone_invalid"
+    if phonenumbers.number_type(number) not in _MOBILE:
+        return None, "phone_landline"  # the organisers call and text: a mobile is needed
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 

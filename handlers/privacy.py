@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
-
 from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
-from bot.storage.models import QuestionLog, User
+from bot.privacy_store import (
+    QUESTIONS_PER_PAGE,
+    AskedQuestion,
+    PersonalData,
+    forget_person,
+    personal_data,
+    questions_page,
+)
 from bot.timefmt import show
 from bot.training_store import forget_user, registrations_of, waitlist_position
 from handlers import commune_picker
 from handlers.menu import menu_options
 
 FLOW = "forget"
+MYDATA_FLOW = "mydata"
 
 
 async def privacy_menu(turn: Turn) -> list[Reply]:
@@ -27,12 +33,12 @@ async def privacy_menu(turn: Turn) -> list[Reply]:
 
 
 async def my_data(turn: Turn) -> list[Reply]:
+    """Everything stored about the person, then their questions, newest first."""
     user, tz = turn.user, turn.services.config.tz
-    questions = await turn.session.scalar(
-        select(func.count()).select_from(QuestionLog).where(QuestionLog.user_id == user.id)
-    ) + turn.services.question_log.waiting_for(user.id)
+    data = await personal_data(turn.session, user)
+    data.question_count += turn.services.question_log.waiting_for(user.id)
     audience_keys = {"youth": "aud_youth", "business": "aud_business", "staff": "aud_staff",
-                     "other": "aud_other"}
+                     "other": "aud_other", "all": "aud_all_watch"}
     signups = [
         turn.t("mydata_registration", title=r.session.title(turn.lang), name=r.full_name or "—",
                phone=r.phone or "—",
@@ -54,18 +60,65 @@ async def my_data(turn: Turn) -> list[Reply]:
         consent=show(user.consent_at, tz, turn.lang),
         created=show(user.created_at, tz, turn.lang),
         last_seen=show(user.last_seen_at, tz, turn.lang),
-        questions=questions or 0,
+        questions=data.question_count,
     )
-    if signups:
-        reply.text += "\n" + "\n".join(signups)
-    return [reply]
+    lines = [*signups, *_other_data(turn, data, audience_keys)]
+    if lines:
+        reply.text += "\n" + "\n".join(lines)
+    return [reply, *await _questions(turn, 0)]
+
+
+def _other_data(turn: Turn, data: PersonalData, audience_keys: dict[str, str]) -> list[str]:
+    names = {e.id: e.title.get(turn.lang) or e.title["vi"] for e in turn.services.events}
+    lines = [turn.t("mydata_events",
+                    events=", ".join(names.get(e, e) for e in data.event_ids) or turn.t("none")),
+             turn.t("mydata_watches", audiences=", ".join(
+                 turn.t(audience_keys.get(a, "aud_other")) for a in data.watched_audiences)
+                 or turn.t("none")),
+             turn.t("mydata_ratings", count=data.ratings)]
+    if data.staff_role is not None:
+        lines.append(turn.t("mydata_staff", role=data.staff_role.role,
+                            commune=data.staff_role.commune_code or "—",
+                            broadcasts=data.scheduled_broadcasts))
+    return lines
+
+
+async def _questions(turn: Turn, page: int) -> list[Reply]:
+    waiting = [AskedQuestion(q.text, q.created_at)
+               for q in turn.services.question_log.waiting_of(turn.user.id)]
+    asked = await questions_page(turn.session, turn.user.id, page, waiting)
+    if not asked:
+        return [turn.say("mydata_no_questions" if page == 0 else "mydata_no_more_questions")]
+    tz = turn.services.config.tz
+    text = "\n".join([turn.t("mydata_questions", page=page + 1),
+                      *(turn.t("mydata_question", at=show(q.at, tz, turn.lang), text=q.text)
+                        for q in asked)])
+    options = []
+    if len(asked) == QUESTIONS_PER_PAGE:
+        turn.start(MYDATA_FLOW, "questions", page=page)
+        options.append(turn.option("opt_more_questions", "more"))
+    return [Reply(text, options)]
+
+
+async def more_questions(turn: Turn) -> list[Reply]:
+    """The next page of /mydata's questions; anything typed instead goes to the FAQ."""
+    if turn.choice != "more":
+        turn.finish()
+        turn.pass_on = True
+        return []
+    page = int(turn.data.get("page", 0)) + 1
+    turn.finish()
+    return await _questions(turn, page)
 
 
 async def forget(turn: Turn) -> list[Reply]:
+    data = await personal_data(turn.session, turn.user)
     turn.start(FLOW, "confirm")
-    return [turn.say("forget_confirm", options=[
-        turn.option("opt_forget_yes", "yes"), turn.option("opt_forget_no", "no"),
-    ])]
+    options = [turn.option("opt_forget_yes", "yes"), turn.option("opt_forget_no", "no")]
+    if data.staff_role is not None:
+        return [turn.say("forget_confirm_staff", options=options, role=data.staff_role.role,
+                         broadcasts=data.scheduled_broadcasts)]
+    return [turn.say("forget_confirm", options=options)]
 
 
 async def forget_step(turn: Turn) -> list[Reply]:
@@ -73,11 +126,11 @@ async def forget_step(turn: Turn) -> list[Reply]:
         lang = turn.lang
         from handlers.my_registrations import notify_promoted
 
-        for promoted in await forget_user(turn.session, turn.user.id, stored_now(turn.clock)):
+        now = stored_now(turn.clock)
+        for promoted in await forget_user(turn.session, turn.user.id, now):
             await notify_promoted(turn, promoted)
         turn.services.question_log.forget(turn.user.id)
-        await turn.session.execute(delete(QuestionLog).where(QuestionLog.user_id == turn.user.id))
-        await turn.session.execute(delete(User).where(User.id == turn.user.id))
+        await forget_person(turn.session, turn.user, now)
         turn.forgotten = True
         turn.session.expunge_all()
         turn.user.language = lang

@@ -44,7 +44,8 @@ async def start(turn: Turn, session_id: str | None = None) -> list[Reply]:
     """Entry point: the menu, /dangky, the FAQ action, or a deep link t_<session>."""
     turn.start(FLOW, "choose")
     if session_id:
-        turn.choice = f"s{session_id}"
+        turn.remember(offered=[session_id])
+        turn.choice = "s0"
         return await step(turn)
     return await _list(turn)
 
@@ -72,9 +73,12 @@ async def _list(turn: Turn) -> list[Reply]:
         seats = turn.t("seats_left", left=left) if left > 0 else turn.t("seats_full")
         items.append(turn.t("signup_item", n=n, title=training.title(turn.lang),
                             start=_when(turn, training), place=training.place, seats=seats))
-        options.append(turn.raw_option(training.title(turn.lang)[:60], f"s{training.id}"))
+        # The payload names the session by its place in this list: an id of up to
+        # 40 characters would not fit Telegram's 64 bytes next to the step's nonce.
+        options.append(turn.raw_option(training.title(turn.lang)[:60], f"s{n - 1}"))
     options.append(turn.option("opt_abort", "abort"))
     turn.goto("choose")
+    turn.remember(offered=[training.id for training in sessions])
     return [turn.say("signup_list", options=options, items="\n".join(items))]
 
 
@@ -190,7 +194,11 @@ async def _choose(turn: Turn) -> list[Reply]:
             turn.pass_on = True
             return []
         return await _list(turn)
-    turn.remember(session=turn.choice[1:])
+    offered = turn.data.get("offered") or []
+    index = turn.choice[1:]
+    if not index.isdigit() or int(index) >= len(offered):
+        return await _list(turn)
+    turn.remember(session=offered[int(index)])
     training = await _training(turn)
     if training is None:
         return await _gone(turn)
@@ -254,8 +262,11 @@ def _on_field(turn: Turn, training: TrainingSession) -> list[Reply]:
         return _next_field(turn, training, index)
     spec = fields[index]
     text = turn.text
+    picked = (turn.choice or "")[1:]
     if turn.choice and turn.choice.startswith("x") and spec["type"] == "choice":
-        text = spec["choices"][int(turn.choice[1:])]
+        if not picked.isdigit() or int(picked) >= len(spec["choices"]):
+            return [_ask_field(turn, spec, "field_choice")]
+        text = spec["choices"][int(picked)]
     value, problem = check_extra(spec, text)
     if problem:
         return [_ask_field(turn, spec, problem)]

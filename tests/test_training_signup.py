@@ -97,8 +97,8 @@ async def test_a_bad_name_is_re_asked_and_nothing_is_lost(app, typed: str, probl
 
 @pytest.mark.parametrize(
     ("typed", "problem"),
-    [("abc", "chưa đúng"), ("+1 415 555 2671", "chỉ nhận số điện thoại Việt Nam"),
-     ("0912", "chưa đúng")],
+    [("abc", "chưa đúng"), ("+1 415 555 2671", "chỉ nhận số di động Việt Nam"),
+     ("0912", "chưa đúng"), ("024 3825 1234", "số máy bàn"), ("0214 3840 123", "số máy bàn")],
 )
 async def test_a_bad_phone_is_re_asked_and_keeps_the_name(app, typed: str, problem: str) -> None:
     await add_session(app)

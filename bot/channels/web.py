@@ -9,9 +9,13 @@ The browser keeps a random client id in local storage; that id is the user id.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -47,20 +51,77 @@ def render(reply: Reply) -> dict[str, Any]:
     }
 
 
+MAX_NUMBER_DIGITS = 20  # no field takes a number; a huge one is only an attack
+_INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.S)
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    """JSON in UTF-8; a character that cannot be encoded becomes '?', never a 500."""
+    body = json.dumps(data, ensure_ascii=False).encode("utf-8", "replace")
+    return web.Response(body=body, status=status, content_type="application/json",
+                        charset="utf-8")
+
+
 def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+    return _json({"error": message}, status)
+
+
+@cache
+def _page() -> tuple[str, str]:
+    """The chat page and its Content-Security-Policy, which allows exactly its own
+    inline script and style (by hash) and nothing from elsewhere."""
+    body = resources.files("bot.channels").joinpath("web_static/index.html").read_text("utf-8")
+    hashes: dict[str, list[str]] = {"script": [], "style": []}
+    for kind, content in _INLINE.findall(body):
+        digest = base64.b64encode(hashlib.sha256(content.encode()).digest()).decode()
+        hashes[kind].append(f"'sha256-{digest}'")
+    policy = (f"default-src 'none'; script-src {' '.join(hashes['script'])}; "
+              f"style-src {' '.join(hashes['style'])}; connect-src 'self'; img-src 'self' data:; "
+              "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+    return body, policy
 
 
 async def page(_request: web.Request) -> web.Response:
-    body = resources.files("bot.channels").joinpath("web_static/index.html").read_text("utf-8")
-    return web.Response(text=body, content_type="text/html", charset="utf-8")
+    body, policy = _page()
+    response = web.Response(text=body, content_type="text/html", charset="utf-8")
+    response.headers["Content-Security-Policy"] = policy
+    return response
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError("number too long")
+    return int(digits)
+
+
+def _bounded_float(digits: str) -> float:
+    if len(digits) > MAX_NUMBER_DIGITS + 10:
+        raise ValueError("number too long")
+    return float(digits)
+
+
+async def _read_json(request: web.Request) -> object | web.Response:
+    """The request's JSON body, or the 4xx answer that says what is wrong with it."""
+    if request.content_type != "application/json":
+        return _error(415, "send application/json")
+    if request.charset not in (None, "utf-8", "utf8"):
+        return _error(415, "send UTF-8 JSON")
+    raw = await request.read()
+    try:
+        return json.loads(raw.decode("utf-8"), parse_int=_bounded_int,
+                          parse_float=_bounded_float, parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError too
+        return _error(400, "body must be UTF-8 JSON of modest size and depth")
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
 
 
 async def message(request: web.Request) -> web.Response:
-    try:
-        body = await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(400, "body must be JSON")
+    body = await _read_json(request)
+    if isinstance(body, web.Response):
+        return body
     if not isinstance(body, dict):
         return _error(400, "body must be a JSON object")
     client_id = body.get("client_id")
@@ -77,8 +138,7 @@ async def message(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
     async with request.app[LOCKS_KEY](client_id):  # one browser's messages in order
         replies = await app.conversation.handle(incoming)
-    return web.json_response({"replies": [render(r) for r in replies]},
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    return _json({"replies": [render(r) for r in replies]})
 
 
 async def inbox(request: web.Request) -> web.Response:
@@ -87,8 +147,7 @@ async def inbox(request: web.Request) -> web.Response:
     if not _CLIENT_ID.match(client_id):
         return _error(400, "client_id must be 8-64 letters, digits, - or _")
     replies = await request.app[APP_KEY].conversation.inbox(CHANNEL, client_id)
-    return web.json_response({"replies": [render(r) for r in replies]},
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    return _json({"replies": [render(r) for r in replies]})
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -97,8 +156,26 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "database unavailable"}, status=503)
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every answer is JSON or the page, with nosniff; nothing unexpected leaks a traceback."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = _error(exc.status, exc.reason)
+    except Exception as exc:
+        log.error("web: %s %s failed: %s", request.method, request.path, type(exc).__name__)
+        response = _error(500, "something went wrong; please try again")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
 def create_web_app(app: App) -> web.Application:
-    web_app = web.Application(client_max_size=64 * 1024)
+    web_app = web.Application(client_max_size=64 * 1024, middlewares=[_guard])
     web_app[APP_KEY] = app
     web_app[LOCKS_KEY] = ChatLocks()
     web_app.router.add_get("/", page)

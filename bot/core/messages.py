@@ -1,8 +1,34 @@
-"""Channel-neutral message types: what every channel turns updates into and renders from."""
+"""Channel-neutral message types: what every channel turns updates into and renders from.
+
+Every channel builds an `Incoming`, so that is where text is made safe, once:
+whatever a platform or a hostile client sends, the core, the database, the
+question log, an echo in a reply and a staff export only ever see valid,
+printable Unicode.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, fields
+
+# Unicode categories dropped from incoming text: controls (but see _KEPT), format
+# characters (bidi overrides and isolates, zero-width marks), lone surrogates,
+# private use and unassigned code points.
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_KEPT = {"\n": "\n", "\t": " ", "\r": "\n", "\u200d": "\u200d"}  # ZWJ joins emoji
+
+
+def clean_incoming(text: str) -> str:
+    """Valid NFC Unicode without NUL, control, bidi-override or surrogate characters."""
+    text = text.replace("\r\n", "\n")
+    if text.isascii() and text.isprintable():
+        return text
+    kept = "".join(
+        _KEPT.get(ch, "") if ch in _KEPT or unicodedata.category(ch) in _DROPPED_CATEGORIES
+        else ch
+        for ch in text
+    )
+    return unicodedata.normalize("NFC", kept)
 
 
 @dataclass(frozen=True)
@@ -17,6 +43,12 @@ class Incoming:
     unsupported: bool = False  # sticker, photo, voice… anything without text
     phone: str | None = None  # a shared contact (Telegram's one-tap phone button)
     message_id: str | None = None  # set by channels that may deliver an update twice
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, str) and value and not (value.isascii() and value.isprintable()):
+                object.__setattr__(self, item.name, clean_incoming(value))
 
 
 @dataclass(frozen=True)

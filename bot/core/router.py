@@ -63,6 +63,13 @@ class Services:
         self.question_log = QuestionLogWriter(self.sessions)
 
 
+def _offered(payload: str, stored: list[list[str]]) -> bool:
+    """Was PAYLOAD one of the step's options? Checked here once, for every flow, so a
+    forged value ("x99", "x-1", another session's id) never reaches a handler."""
+    dialog = [p for _, p in stored if p.startswith(DIALOG_PREFIX)]
+    return not dialog or payload in dialog
+
+
 class Conversation:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -197,7 +204,8 @@ class Conversation:
         text = clean_text(incoming.text or "")
         limit = self.services.config.max_message_chars
         truncated = len(text) > limit
-        turn.text = text[:limit]
+        # The question is usually first or last, around the story: keep both ends.
+        turn.text = f"{text[:limit // 2]} … {text[-(limit // 2):]}" if truncated else text
         payload = incoming.payload
         if payload is None and turn.text and turn.state.options:
             typed = resolve_typed(turn.text, turn.state.options)
@@ -243,6 +251,8 @@ class Conversation:
                 and nonce == turn.state.nonce
                 and turn.state.flow in self.flows
             ):
+                if not _offered(payload, turn.state.options):
+                    return [turn.say("choice_not_offered", options=turn.reoffer())]
                 turn.choice = value
                 return await self.flows[turn.state.flow](turn)
             return self.stale(turn)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.core.router import Services
 
 DIALOG_PREFIX = "d:"
+MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit, the tightest of the channels
 
 
 @dataclass
@@ -93,9 +94,18 @@ class Turn:
 
     def option(self, key: str, value: str, **values: object) -> Option:
         """An option valid only for the dialog step that offers it."""
-        self.emitted_dialog_options = True
-        return Option(self.t(key, **values), f"{DIALOG_PREFIX}{self.nonce}:{value}")
+        return self.raw_option(self.t(key, **values), value)
 
     def raw_option(self, label: str, value: str) -> Option:
+        payload = f"{DIALOG_PREFIX}{self.nonce}:{value}"
+        if len(payload.encode()) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"option payload over {MAX_PAYLOAD_BYTES} bytes: map it to a "
+                             "short key in the dialog state")
         self.emitted_dialog_options = True
-        return Option(label, f"{DIALOG_PREFIX}{self.nonce}:{value}")
+        return Option(label, payload)
+
+    def reoffer(self) -> list[Option]:
+        """The options this step offered last time, still valid (after a forged choice)."""
+        self._nonce = self.state.nonce or self._nonce
+        self.emitted_dialog_options = bool(self.state.nonce)
+        return [Option(label, payload) for label, payload in self.state.options]

@@ -48,7 +48,7 @@ def create_engine(url: str) -> AsyncEngine:
         extra = {"module": module} if (module := sqlite_dbapi()) is not None else {}
         engine = create_async_engine(
             url, connect_args={"timeout": 30}, pool_size=SQLITE_POOL, max_overflow=0,
-            pool_timeout=60, pool_reset_on_return=None, **extra,
+            pool_timeout=60, pool_reset_on_return=None, hide_parameters=True, **extra,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -64,7 +64,7 @@ def create_engine(url: str) -> AsyncEngine:
     # No pool_pre_ping: it costs a round trip per message (a third of a turn's time on
     # PostgreSQL in bench/telegram_bench.py). A dropped connection is instead
     # detected when used, and the message retried once (Conversation.handle).
-    return create_async_engine(url, pool_size=10, max_overflow=20)
+    return create_async_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
