@@ -98,13 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # HTTP clients log request URLs, and chat-platform URLs carry the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    configure_logging(config.log_level)
     from knowledge.kb import KnowledgeError
 
     try:
@@ -145,6 +139,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+def configure_logging(level: str | int) -> None:
+    """The bot's own lines at LEVEL; libraries that would log secrets kept at WARNING."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # HTTP clients log request URLs, and chat-platform URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # Database drivers log statement parameters at DEBUG: people's messages.
+    for name in ("aiosqlite", "asyncpg", "sqlalchemy.engine"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _settle_heap() -> None:

@@ -76,7 +76,8 @@ async def questions_page(session: AsyncSession, user_id: int, page: int,
     WAITING are the newest ones, still in the question log's memory batch (flushing
     it from inside a turn would wait on the turn's own write lock on SQLite)."""
     start = page * QUESTIONS_PER_PAGE
-    newest = sorted(waiting, key=lambda q: q.at, reverse=True)[start:start + QUESTIONS_PER_PAGE]
+    newest = sorted(reversed(waiting), key=lambda q: q.at, reverse=True)
+    newest = newest[start:start + QUESTIONS_PER_PAGE]
     wanted = QUESTIONS_PER_PAGE - len(newest)
     if wanted == 0:
         return newest
