@@ -4,7 +4,10 @@
 a 👎 with its question shows where an answer misses. Both tie to the logged
 question through its `ref`, a short random mark carried in the option payloads
 (`s:<ref>:<topic>`, `v:<ref>:<y|n>:<topic>`, always under Telegram's 64 bytes).
-A question asked twice shares its ref; the reports count each ref once.
+A question asked twice shares its ref; the reports count each ref once. A
+follow-up is taken only from the person the option was offered to (the router's
+remembered options), and the reports join it to that person's own question, so
+nobody can rate or pick on someone else's behalf or inflate a topic's count.
 """
 
 from __future__ import annotations
@@ -90,11 +93,13 @@ class TopicFeedback:
 
 async def feedback_since(session: AsyncSession, since: datetime) -> list[TopicFeedback]:
     """Helpful / not helpful per topic, with the questions behind each 👎, worst first."""
-    asked = (select(QuestionLog.ref, func.max(QuestionLog.text).label("text"))
-             .group_by(QuestionLog.ref).subquery())
+    asked = (select(QuestionLog.user_id, QuestionLog.ref,
+                    func.max(QuestionLog.text).label("text"))
+             .group_by(QuestionLog.user_id, QuestionLog.ref).subquery())
     rows = (await session.execute(
         select(QuestionFollowup.topic, QuestionFollowup.kind, asked.c.text)
-        .outerjoin(asked, asked.c.ref == QuestionFollowup.question_ref)
+        .join(asked, (asked.c.ref == QuestionFollowup.question_ref)
+              & (asked.c.user_id == QuestionFollowup.user_id))
         .where(QuestionFollowup.created_at >= since,
                QuestionFollowup.kind.in_([FollowupKind.HELPFUL, FollowupKind.UNHELPFUL]))
     )).all()
@@ -105,7 +110,7 @@ async def feedback_since(session: AsyncSession, since: datetime) -> list[TopicFe
             by_topic[topic] = TopicFeedback(topic, entry.helpful + 1, entry.unhelpful,
                                             entry.unhelpful_questions)
         else:
-            entry.unhelpful_questions.append(text or "(question no longer stored)")
+            entry.unhelpful_questions.append(text)
             by_topic[topic] = TopicFeedback(topic, entry.helpful, entry.unhelpful + 1,
                                             entry.unhelpful_questions)
     return sorted(by_topic.values(), key=lambda f: (-f.unhelpful, -f.helpful, f.topic))
@@ -114,11 +119,13 @@ async def feedback_since(session: AsyncSession, since: datetime) -> list[TopicFe
 async def choices_since(session: AsyncSession, since: datetime,
                         limit: int = 30) -> list[tuple[str, str, int]]:
     """(normalised question, topic picked, times) for suggestions people chose."""
-    asked = (select(QuestionLog.ref, func.max(QuestionLog.normalised).label("normalised"))
-             .group_by(QuestionLog.ref).subquery())
+    asked = (select(QuestionLog.user_id, QuestionLog.ref,
+                    func.max(QuestionLog.normalised).label("normalised"))
+             .group_by(QuestionLog.user_id, QuestionLog.ref).subquery())
     rows = await session.execute(
         select(asked.c.normalised, QuestionFollowup.topic, func.count())
-        .join(asked, asked.c.ref == QuestionFollowup.question_ref)
+        .join(asked, (asked.c.ref == QuestionFollowup.question_ref)
+              & (asked.c.user_id == QuestionFollowup.user_id))
         .where(QuestionFollowup.created_at >= since,
                QuestionFollowup.kind == FollowupKind.CHOSEN)
         .group_by(asked.c.normalised, QuestionFollowup.topic)

@@ -51,6 +51,9 @@ def _refuse(turn: Turn, key: str = "broadcast_not_staff") -> list[Reply]:
     return [turn.say(key, options=menu_options(turn))]
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
 def parse_when(text: str, turn: Turn) -> datetime | None:
     """'08:00 10/10', '08:00 10/10/2026' or '2026-10-10 08:00' (local) → stored UTC."""
     tz = turn.services.config.tz
@@ -63,9 +66,11 @@ def parse_when(text: str, turn: Turn) -> datetime | None:
                                  f"{int(hour):02d}:{minute}", tz)
         else:
             moment = parse_local(text, tz)
-    except ValueError:
+        if not MIN_YEAR <= moment.year <= MAX_YEAR:
+            return None  # year 1 or 9999 overflows on the way to UTC and back
+        return to_stored(moment)
+    except (ValueError, OverflowError):
         return None
-    return to_stored(moment)
 
 
 def _scope(turn: Turn) -> Scope:

@@ -127,7 +127,9 @@ async def free_text(turn: Turn) -> list[Reply]:
 async def followup(turn: Turn, kind: str, rest: str) -> list[Reply]:
     """A suggestion picked (show it, note the pair) or an answer rated (thank, note it)."""
     found = faq_followups.parse(kind, rest)
-    if found is None or found.topic not in turn.services.kb.topics:
+    offered = {payload for _, payload in turn.state.options}
+    if found is None or found.topic not in turn.services.kb.topics \
+            or f"{kind}:{rest}" not in offered:
         return [turn.say("stale_option", options=menu_options(turn))]
     await faq_followups.record(turn.session, turn.user.id, found, stored_now(turn.clock))
     if found.kind is FollowupKind.CHOSEN:

@@ -259,3 +259,16 @@ async def test_the_sender_of_a_big_broadcast_hears_how_it_is_going(app) -> None:
     app.services.clock = later
     progress = await app.conversation.inbox("web", "boss")
     assert len(progress) == 1 and "đã gửi 0/120" in progress[0].text
+
+
+@pytest.mark.parametrize("when", ["00:00 01/01/0001", "0001-01-01T00:00+05:00",
+                                  "9999-12-31T23:59-12:00", "9999-12-31T20:00+00:00"])
+async def test_a_time_at_the_edge_of_the_calendar_is_re_asked_not_crashed(app, when) -> None:
+    await grant(app, "boss", "province")
+    chat = Chat(app, user="boss")
+    await chat.send("/broadcast")
+    await chat.press("Toàn tỉnh")
+    await chat.send("Họp dân.")
+    await chat.press("Hẹn giờ")
+    await chat.send(when)
+    assert "Mình chưa hiểu thời gian" in chat.text()

@@ -58,8 +58,9 @@ async def test_a_rating_pressed_twice_counts_once(app) -> None:
     await chat.send("id.vn có miễn phí không")
     payload = chat.payload("Hữu ích")
     await chat.send(payload=payload)
-    await chat.send(payload=payload)
     assert "Cảm ơn" in chat.text()
+    await chat.send(payload=payload)
+    assert "không còn hiệu lực" in chat.text()
     assert len(await _followups(app)) == 1
 
 
@@ -114,3 +115,29 @@ async def test_kb_feedback_prints_helpful_and_not_helpful_per_topic(app, tmp_pat
     assert result.returncode == 0, result.stderr
     assert "domain.idvn.free" in result.stdout and "helpful    1" in result.stdout
     assert "👎 ngày chuyển đổi số là ngày nào" in result.stdout
+
+
+async def test_nobody_can_rate_or_pick_on_someone_elses_behalf(app) -> None:
+    victim, attacker = Chat(app, user="victim01"), Chat(app, user="attacker1")
+    await victim.send("id.vn có miễn phí không")
+    stolen = victim.payload("Chưa đúng ý")
+    await attacker.send("xin chào")
+    await attacker.send(payload=stolen)
+    assert "không còn hiệu lực" in attacker.text()
+    await attacker.send(payload="v:0badc0de:n:domain.idvn.free")
+    assert "không còn hiệu lực" in attacker.text()
+    await victim.press("Hữu ích")  # the victim's own rating still counts
+    assert [(r.kind, r.topic) for r in await _followups(app)] == [
+        (FollowupKind.HELPFUL, "domain.idvn.free")]
+
+
+async def test_a_number_outside_the_list_keeps_the_steps_buttons_working(app) -> None:
+    from .test_training_signup import add_session
+
+    await add_session(app)
+    chat = Chat(app)
+    await chat.send("/dangky")
+    await chat.send("9")
+    assert "không có trong danh sách" in chat.text()
+    await chat.press("Ứng dụng AI")
+    assert "Bạn có đồng ý không" in chat.text()

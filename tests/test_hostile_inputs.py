@@ -87,3 +87,20 @@ def test_exports_keep_formulas_as_text(tmp_path) -> None:
     sheet = load_workbook(tmp_path / "list.xlsx").active
     cell = sheet["A2"]
     assert cell.value == '=HYPERLINK("http://evil","Bấm")' and cell.data_type == "s"
+
+
+async def test_a_malformed_http_request_line_never_reaches_the_log(app, caplog) -> None:
+    import asyncio
+
+    from bot.cli import configure_logging
+
+    configure_logging(logging.DEBUG)
+    async with TestClient(TestServer(create_web_app(app))) as c:
+        with caplog.at_level(logging.DEBUG):
+            reader, writer = await asyncio.open_connection(c.host, c.port)
+            writer.write(b"GARBAGE ZZSECRETLINE1 HTTP/1.1\r\nX-Bad\x00: ZZSECRETHDR\r\n\r\n")
+            await writer.drain()
+            await reader.read(2000)
+            writer.close()
+            await asyncio.sleep(0.1)
+    assert "ZZSECRET" not in caplog.text

@@ -28,7 +28,7 @@ from bot.core.messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
 CHANNEL = "web"
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # used with fullmatch: no trailing newline
 APP_KEY: web.AppKey[App] = web.AppKey("bot_app", App)
 LOCKS_KEY: web.AppKey[ChatLocks] = web.AppKey("locks", ChatLocks)
 
@@ -125,7 +125,7 @@ async def message(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         return _error(400, "body must be a JSON object")
     client_id = body.get("client_id")
-    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+    if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
         return _error(400, "client_id must be 8-64 letters, digits, - or _")
     text, payload = body.get("text"), body.get("payload")
     if text is not None and not isinstance(text, str):
@@ -144,7 +144,7 @@ async def message(request: web.Request) -> web.Response:
 async def inbox(request: web.Request) -> web.Response:
     """Messages the bot sent on its own (a freed seat, a new session), polled by the page."""
     client_id = request.query.get("client_id", "")
-    if not _CLIENT_ID.match(client_id):
+    if not _CLIENT_ID.fullmatch(client_id):
         return _error(400, "client_id must be 8-64 letters, digits, - or _")
     replies = await request.app[APP_KEY].conversation.inbox(CHANNEL, client_id)
     return _json({"replies": [render(r) for r in replies]})
@@ -166,6 +166,9 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
     except web.HTTPException as exc:
         response = _error(exc.status, exc.reason)
+    except ConnectionResetError:  # the browser went away mid-request: nothing to answer
+        log.info("web: %s %s: the client disconnected", request.method, request.path)
+        raise
     except Exception as exc:
         log.error("web: %s %s failed: %s", request.method, request.path, type(exc).__name__)
         response = _error(500, "something went wrong; please try again")

@@ -210,14 +210,9 @@ class Conversation:
         if payload is None and turn.text and turn.state.options:
             typed = resolve_typed(turn.text, turn.state.options)
             if typed.stale_number is not None:
-                return [
-                    turn.say(
-                        "stale_number",
-                        options=[Option(label, p) for label, p in turn.state.options],
-                        number=typed.stale_number,
-                        count=len(turn.state.options),
-                    )
-                ]
+                count = len(turn.state.options)
+                return [turn.say("stale_number", options=turn.reoffer(),
+                                 number=typed.stale_number, count=count)]
             payload = typed.payload
         if payload:
             return await self._on_payload(turn, payload)

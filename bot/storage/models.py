@@ -92,7 +92,9 @@ class QuestionFollowup(Base):
     """What a person did after a FAQ reply: picked a suggestion, or rated the answer."""
 
     __tablename__ = "question_followups"
-    __table_args__ = (UniqueConstraint("question_ref", "kind", name="uq_followup_ref_kind"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "question_ref", "kind", name="uq_followup_user_ref_kind"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

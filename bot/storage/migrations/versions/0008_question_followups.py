@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("topic", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.UniqueConstraint("question_ref", "kind", name="uq_followup_ref_kind"),
+        sa.UniqueConstraint("user_id", "question_ref", "kind", name="uq_followup_user_ref_kind"),
     )
     op.create_index("ix_question_followups_user_id", "question_followups", ["user_id"])
     op.create_index("ix_question_followups_question_ref", "question_followups", ["question_ref"])
