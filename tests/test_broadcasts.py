@@ -264,11 +264,17 @@ async def test_the_sender_of_a_big_broadcast_hears_how_it_is_going(app) -> None:
 @pytest.mark.parametrize("when", ["00:00 01/01/0001", "0001-01-01T00:00+05:00",
                                   "9999-12-31T23:59-12:00", "9999-12-31T20:00+00:00"])
 async def test_a_time_at_the_edge_of_the_calendar_is_re_asked_not_crashed(app, when) -> None:
+    chat = await schedule_for_the_province(app, "Họp dân.", when)
+    assert "Mình chưa hiểu thời gian" in chat.text()
+
+
+async def schedule_for_the_province(app, text: str, when: str) -> Chat:
+    """Province staff 'boss' types a broadcast to everyone and a time, up to the preview."""
     await grant(app, "boss", "province")
     chat = Chat(app, user="boss")
     await chat.send("/broadcast")
     await chat.press("Toàn tỉnh")
-    await chat.send("Họp dân.")
+    await chat.send(text)
     await chat.press("Hẹn giờ")
     await chat.send(when)
-    assert "Mình chưa hiểu thời gian" in chat.text()
+    return chat

@@ -18,7 +18,7 @@ from bot.storage.models import (
 )
 
 from .conftest import Chat
-from .test_broadcasts import grant, people
+from .test_broadcasts import people, schedule_for_the_province
 
 
 async def test_mydata_lists_reminders_watches_ratings_and_the_questions_themselves(app) -> None:
@@ -51,13 +51,7 @@ async def test_mydata_pages_through_many_questions(app) -> None:
 
 async def test_forget_by_a_staff_member_warns_revokes_the_role_and_stops_broadcasts(app) -> None:
     await people(app)
-    await grant(app, "boss", "province")
-    chat = Chat(app, user="boss")
-    await chat.send("/broadcast")
-    await chat.press("Toàn tỉnh")
-    await chat.send("Họp dân lúc 8h.")
-    await chat.press("Hẹn giờ")
-    await chat.send("8h00 25/11")
+    chat = await schedule_for_the_province(app, "Họp dân lúc 8h.", "8h00 25/11")
     await chat.press("Xác nhận")
     await chat.send("id.vn là gì")
     await chat.send("/mydata")
