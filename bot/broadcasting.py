@@ -193,3 +193,16 @@ async def monitor(sessions: async_sessionmaker[AsyncSession], clock: Clock,
         except Exception:
             log.exception("broadcast monitor round failed")
         await asyncio.sleep(interval)
+
+
+async def recent_broadcasts(session: AsyncSession, only_actor: str | None,
+                            limit: int = 10) -> list[Broadcast]:
+    """The newest broadcasts; commune staff see only their own (ONLY_ACTOR)."""
+    query = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)
+    if only_actor is not None:
+        query = query.where(Broadcast.actor == only_actor)
+    return list((await session.scalars(query)).all())
+
+
+async def broadcast_by_id(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    return await session.get(Broadcast, broadcast_id)

@@ -198,3 +198,28 @@ async def seat_counts(session: AsyncSession, session_id: str) -> tuple[int, int]
         .group_by(Registration.status))).all()
     counts = dict(rows)
     return int(counts.get("confirmed", 0)), int(counts.get("waitlisted", 0))
+
+
+async def get_session(session: AsyncSession, session_id: str) -> TrainingSession | None:
+    return await session.get(TrainingSession, session_id)
+
+
+async def sessions_with_registrants(session: AsyncSession) -> list[TrainingSession]:
+    """Sessions someone is booked or waiting for: the targets of a registrants' broadcast."""
+    ids = (await session.scalars(
+        select(Registration.session_id).distinct()
+        .where(Registration.status.in_(ACTIVE)))).all()
+    found = [await session.get(TrainingSession, i) for i in ids]
+    return [s for s in found if s is not None]
+
+
+async def own_active_registration(session: AsyncSession, user_id: int,
+                                  registration_id: int) -> Registration | None:
+    """The user's own active registration with this id; someone else's is None."""
+    return await session.scalar(select(Registration).where(
+        Registration.id == registration_id, Registration.user_id == user_id,
+        Registration.status.in_(ACTIVE)))
+
+
+async def registrant(session: AsyncSession, registration: Registration) -> User | None:
+    return await session.get(User, registration.user_id) if registration.user_id else None

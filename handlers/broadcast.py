@@ -9,25 +9,25 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import distinct, select
-
 from bot.broadcasting import (
     AUDIENCES,
     MAX_TEXT,
     Scope,
     allowed,
+    broadcast_by_id,
     cancel,
     count_recipients,
     counts,
     queue,
+    recent_broadcasts,
     role_of,
 )
 from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
-from bot.storage.models import Broadcast, Registration, StaffRole, TrainingSession
+from bot.storage.models import StaffRole
 from bot.timefmt import show
-from bot.training_store import to_stored
+from bot.training_store import sessions_with_registrants, to_stored
 from handlers import commune_picker
 from handlers.menu import menu_options
 from handlers.onboarding import AUDIENCES as AUDIENCE_KEYS
@@ -195,15 +195,12 @@ async def _on_target(turn: Turn, forced: str | None = None) -> list[Reply]:
         turn.goto("audience")
         return [_audience_question(turn)]
     if choice == "session":
-        ids = (await turn.session.scalars(
-            select(distinct(Registration.session_id))
-            .where(Registration.status.in_(("confirmed", "waitlisted"))))).all()
-        sessions = [await turn.session.get(TrainingSession, i) for i in ids]
+        sessions = await sessions_with_registrants(turn.session)
         if not sessions:
             return [turn.say("broadcast_no_sessions"), *await start(turn)]
         turn.goto("session")
         return [turn.say("broadcast_ask_session", options=[
-            turn.raw_option(s.title(turn.lang)[:60], f"s{s.id}") for s in sessions if s])]
+            turn.raw_option(s.title(turn.lang)[:60], f"s{s.id}") for s in sessions])]
     return await start(turn)
 
 
@@ -258,10 +255,8 @@ async def recent(turn: Turn) -> list[Reply]:
     role = await _role(turn)
     if role is None:
         return _refuse(turn)
-    query = select(Broadcast).order_by(Broadcast.id.desc()).limit(10)
-    if role.role == "commune":
-        query = query.where(Broadcast.actor == actor(turn))
-    broadcasts = (await turn.session.scalars(query)).all()
+    broadcasts = await recent_broadcasts(
+        turn.session, actor(turn) if role.role == "commune" else None)
     if not broadcasts:
         return [turn.say("broadcasts_none", options=menu_options(turn))]
     items, options = [], []
@@ -288,7 +283,7 @@ async def recent_step(turn: Turn) -> list[Reply]:
         turn.finish()
         turn.pass_on = True
         return []
-    broadcast = await turn.session.get(Broadcast, int(turn.choice[1:]))
+    broadcast = await broadcast_by_id(turn.session, int(turn.choice[1:]))
     if broadcast is None or (role.role == "commune" and broadcast.actor != actor(turn)):
         return _refuse(turn, "stale_option")
     held = await cancel(turn.session, broadcast, actor(turn), stored_now(turn.clock))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.clock import stored_now
 from bot.core.messages import Reply
 from bot.core.turn import Turn
 from bot.outbox import enqueue
-from bot.storage.models import Registration, User
+from bot.storage.models import Registration
 from bot.timefmt import show
-from bot.training_store import cancel, registrations_of, waitlist_position
+from bot.training_store import (
+    cancel,
+    own_active_registration,
+    registrant,
+    registrations_of,
+    waitlist_position,
+)
 from handlers.menu import menu_options
 
 FLOW = "mine"
@@ -39,7 +43,7 @@ async def show_mine(turn: Turn) -> list[Reply]:
 
 
 async def notify_promoted(turn: Turn, promoted: Registration) -> None:
-    user = await turn.session.get(User, promoted.user_id) if promoted.user_id else None
+    user = await registrant(turn.session, promoted)
     if user is None:
         return
     training = promoted.session
@@ -79,6 +83,4 @@ async def _own(turn: Turn, registration_id: str) -> Registration | None:
     """Only the user's own active registration: a forged id gets nothing."""
     if not registration_id.isdigit():
         return None
-    return await turn.session.scalar(select(Registration).where(
-        Registration.id == int(registration_id), Registration.user_id == turn.user.id,
-        Registration.status.in_(("confirmed", "waitlisted"))))
+    return await own_active_registration(turn.session, turn.user.id, int(registration_id))

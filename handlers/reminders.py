@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from sqlalchemy import delete, select
-
 from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
-from bot.storage.models import EventSubscription
+from bot.event_subscriptions import subscribe as add_subscription
+from bot.event_subscriptions import subscribed_event_ids, unsubscribe
 from bot.timefmt import show, show_day
 from handlers.menu import menu_options
 from knowledge.events import Event
@@ -35,9 +34,7 @@ def _event(turn: Turn, event_id: str) -> Event | None:
 
 
 async def _subscribed(turn: Turn) -> set[str]:
-    rows = await turn.session.scalars(select(EventSubscription.event_id)
-                                      .where(EventSubscription.user_id == turn.user.id))
-    return set(rows.all())
+    return await subscribed_event_ids(turn.session, turn.user.id)
 
 
 async def events_menu(turn: Turn) -> list[Reply]:
@@ -65,8 +62,7 @@ async def subscribe(turn: Turn, event_id: str) -> list[Reply]:
         return [turn.say("event_over", options=menu_options(turn))]
     if event_id in await _subscribed(turn):
         return [turn.say("remind_already", title=_title(turn, event), options=menu_options(turn))]
-    turn.session.add(EventSubscription(user_id=turn.user.id, event_id=event_id,
-                                       created_at=stored_now(turn.clock)))
+    add_subscription(turn.session, turn.user.id, event_id, stored_now(turn.clock))
     return [turn.say("remind_done", title=_title(turn, event), when=when,
                      options=[Option(turn.t("opt_my_reminders"), "m:myreminders"),
                               *menu_options(turn)])]
@@ -93,9 +89,7 @@ async def step(turn: Turn) -> list[Reply]:
         return await subscribe(turn, choice[1:])
     if choice.startswith("u"):
         event = _event(turn, choice[1:])
-        await turn.session.execute(delete(EventSubscription).where(
-            EventSubscription.user_id == turn.user.id,
-            EventSubscription.event_id == choice[1:]))
+        await unsubscribe(turn.session, turn.user.id, choice[1:])
         turn.finish()
         title = _title(turn, event) if event else choice[1:]
         return [turn.say("unsubscribed", title=title, options=menu_options(turn))]

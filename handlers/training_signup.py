@@ -17,6 +17,7 @@ from bot.storage.models import TrainingSession
 from bot.timefmt import show, show_day
 from bot.training_store import (
     active_registration,
+    get_session,
     is_open,
     last_details,
     open_sessions,
@@ -84,7 +85,7 @@ async def _list(turn: Turn) -> list[Reply]:
 
 async def _training(turn: Turn) -> TrainingSession | None:
     session_id = turn.data.get("session")
-    training = await turn.session.get(TrainingSession, session_id) if session_id else None
+    training = await get_session(turn.session, session_id) if session_id else None
     if training is None or not is_open(training, stored_now(turn.clock)):
         return None
     return training
