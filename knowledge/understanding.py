@@ -34,17 +34,17 @@ MAX_QUESTIONS = 4  # questions in one message judged on their own
 class Policy:
     """Decision thresholds; the defaults are bench/calibrate_faq.py's choice (C=8, 5 folds)."""
 
-    lexical_share: float = 0.7  # weight of the lexical score in the blend
+    lexical_share: float = 0.4  # weight of the lexical score in the blend
     sure: float = 0.55  # answers even with a close runner-up
-    answer: float = 0.25  # answers when it leads by `lead`
+    answer: float = 0.35  # answers when it leads by `lead`
     lead: float = 0.15
     agreed: float = 0.40  # answers when both scorers put the same topic first
     tie: float = 0.03  # another topic this close on lexical evidence makes it a tie…
     tie_break: float = 0.80  # …which only a learned probability this high breaks
     suggest: float = 0.25  # below: "I don't know"
     close: float = 0.20  # suggestions within this of the top
-    lexical_floor: float = 0.35  # less lexical evidence than this never answers
-    out_of_scope: float = 0.30  # the learned scorer's "none of these" that vetoes an answer
+    lexical_floor: float = 0.25  # less lexical evidence than this never answers
+    out_of_scope: float = 0.50  # the learned scorer's "none of these" that vetoes an answer
     context_share: float = 1.00  # the whole message counts this much beside its questions
 
 
