@@ -30,7 +30,7 @@ from bot.app import App, build  # noqa: E402
 from bot.config import from_mapping  # noqa: E402
 from bot.core.messages import Incoming  # noqa: E402
 from bot.storage.models import Registration, TrainingSession  # noqa: E402
-from bot.training_store import waitlist_position  # noqa: E402
+from bot.training.store import waitlist_position  # noqa: E402
 
 
 async def person(app: App, n: int) -> float:

@@ -8,10 +8,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import handlers
-from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.core.router import Conversation, Services
+from bot.core.router import Conversation
+from bot.core.services import Services
 from bot.storage.database import create_engine, session_factory
+from bot.time import Clock, SystemClock
 from knowledge import kb as knowledge_base
 from knowledge.communes import CommunePicker, load_communes
 
@@ -63,7 +64,7 @@ async def build(config: Config, clock: Clock | None = None, upgrade: bool = True
 
 async def sync_trainings(services: Services) -> None:
     """knowledge/trainings.yaml into the database, next to sessions added from the CLI."""
-    from bot.training_store import sync_from_yaml
+    from bot.training.store import sync_from_yaml
     from knowledge.trainings import load_sessions
 
     specs = load_sessions(services.config.knowledge_path / "trainings.yaml", services.config.tz)

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.catalogue import text as catalogue_text
-from bot.clock import SystemClock, local_today
 from bot.config import Config, ConfigError, load_config, parse_duration
 from bot.storage.database import DatabaseError
+from bot.time import SystemClock, local_today
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,10 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--event", help="event id")
     qr.add_argument("--channel", choices=("telegram",), default="telegram")
     qr.add_argument("-o", "--output", required=True, help="PNG file to write")
-    from bot.training_cli import add_parser as add_training_parser
+    from bot.training.cli import add_parser as add_training_parser
 
     add_training_parser(sub)
-    from bot.staff_cli import add_parsers as add_staff_parsers
+    from bot.broadcast.cli import add_parsers as add_staff_parsers
 
     add_staff_parsers(sub)
     db = sub.add_parser("db", help="database tools")
@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask":
             return _ask(config, args)
         if args.command == "kb" and args.kb_command == "check":
-            from bot.kb_check import check
+            from bot.faq.check import check
 
             return check(config)
         if args.command == "kb" and args.kb_command == "unanswered":
@@ -190,7 +190,7 @@ async def _run(config: Config, receive: bool = True) -> int:
     """`run` (everything) or, with RECEIVE false, `deliver` (a sending worker only)."""
     from bot.app import build
     from bot.channels.web import start_web
-    from bot.delivery import DeliveryEngine
+    from bot.delivery.engine import DeliveryEngine
 
     started = time.perf_counter()
     app = await build(config)
@@ -217,8 +217,8 @@ async def _run(config: Config, receive: bool = True) -> int:
             channels.append(zalo)
             worker.register("zalo", zalo.deliver)
     worker.start()
-    from bot.broadcasting import monitor
-    from bot.reminders import scheduler
+    from bot.broadcast.store import monitor
+    from bot.reminders.scheduler import scheduler
 
     background = [asyncio.create_task(monitor(app.services.sessions, app.services.clock))]
     if receive:
@@ -347,7 +347,7 @@ async def _kb_report(config: Config, since: str,
 async def _print_unanswered(session: AsyncSession, start: datetime, since: str) -> None:
     from sqlalchemy import func, select
 
-    from bot.faq_followups import choices_since
+    from bot.faq.followups import choices_since
     from bot.storage.models import QuestionLog
 
     rows = (
@@ -372,7 +372,7 @@ async def _print_unanswered(session: AsyncSession, start: datetime, since: str) 
 
 
 async def _print_feedback(session: AsyncSession, start: datetime, since: str) -> None:
-    from bot.faq_followups import feedback_since
+    from bot.faq.followups import feedback_since
 
     rows = await feedback_since(session, start)
     if not rows:
@@ -385,7 +385,7 @@ async def _print_feedback(session: AsyncSession, start: datetime, since: str) ->
 
 async def _training(config: Config, args: argparse.Namespace) -> int:
     from bot.app import build
-    from bot.training_cli import run
+    from bot.training.cli import run
 
     app = await build(config)
     try:
@@ -396,7 +396,7 @@ async def _training(config: Config, args: argparse.Namespace) -> int:
 
 async def _staff(config: Config, args: argparse.Namespace) -> int:
     from bot.app import build
-    from bot.staff_cli import broadcast, staff
+    from bot.broadcast.cli import broadcast, staff
 
     app = await build(config)
     try:

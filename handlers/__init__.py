@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot import faq_followups
 from bot.core.messages import Reply
 from bot.core.router import Conversation
 from bot.core.turn import Turn
+from bot.faq import followups as faq_followups
 from handlers import (
     broadcast,
     faq,

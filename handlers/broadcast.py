@@ -1,7 +1,7 @@
 """/broadcast for staff: target → text → when → preview with the exact count → confirm.
 
 The role is read again at every step and once more when queueing (in
-bot.broadcasting), so a revoked role or a forged option reaches nobody.
+bot.broadcast.store), so a revoked role or a forged option reaches nobody.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.broadcasting import (
+from bot.broadcast.store import (
     AUDIENCES,
     MAX_TEXT,
     Scope,
@@ -22,12 +22,11 @@ from bot.broadcasting import (
     recent_broadcasts,
     role_of,
 )
-from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
 from bot.storage.models import StaffRole
-from bot.timefmt import show
-from bot.training_store import sessions_with_registrants, to_stored
+from bot.time import show, stored_now, to_stored
+from bot.training.store import sessions_with_registrants
 from handlers import commune_picker
 from handlers.menu import menu_options
 from handlers.onboarding import AUDIENCES as AUDIENCE_KEYS

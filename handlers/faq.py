@@ -6,12 +6,12 @@ can see what people ask that the knowledge base does not cover yet.
 
 from __future__ import annotations
 
-from bot import faq_followups
-from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
-from bot.faq_followups import FollowupKind, question_ref, rating_payload, suggestion_payload
-from bot.question_log import LoggedQuestion
+from bot.faq import followups as faq_followups
+from bot.faq.followups import FollowupKind, question_ref, rating_payload, suggestion_payload
+from bot.faq.question_log import LoggedQuestion
+from bot.time import stored_now
 from handlers.menu import TOPIC_ACTIONS, menu_options, topic_option
 from knowledge.kb import Topic
 from knowledge.matcher import ANSWER, SUGGEST, Match

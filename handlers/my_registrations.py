@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from bot.clock import stored_now
 from bot.core.messages import Reply
 from bot.core.turn import Turn
-from bot.outbox import enqueue
+from bot.delivery.outbox import enqueue
 from bot.storage.models import Registration
-from bot.timefmt import show
-from bot.training_store import (
+from bot.time import show, stored_now
+from bot.training.store import (
     cancel,
     own_active_registration,
     registrant,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
-from bot.privacy_store import (
+from bot.privacy.store import (
     QUESTIONS_PER_PAGE,
     AskedQuestion,
     PersonalData,
@@ -13,8 +12,8 @@ from bot.privacy_store import (
     personal_data,
     questions_page,
 )
-from bot.timefmt import show
-from bot.training_store import forget_user, registrations_of, waitlist_position
+from bot.time import show, stored_now
+from bot.training.store import forget_user, registrations_of, waitlist_position
 from handlers import commune_picker
 from handlers.menu import menu_options
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from bot.clock import stored_now
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
-from bot.event_subscriptions import subscribe as add_subscription
-from bot.event_subscriptions import subscribed_event_ids, unsubscribe
-from bot.timefmt import show, show_day
+from bot.reminders.subscriptions import subscribe as add_subscription
+from bot.reminders.subscriptions import subscribed_event_ids, unsubscribe
+from bot.time import show, show_day, stored_now
 from handlers.menu import menu_options
 from knowledge.events import Event
 

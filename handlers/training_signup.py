@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.calendar_file import session_ics
-from bot.clock import stored_now
 from bot.core.messages import Attachment, Option, Reply
 from bot.core.turn import Turn
 from bot.storage.models import TrainingSession
-from bot.timefmt import show, show_day
-from bot.training_store import (
+from bot.time import show, show_day, stored_now
+from bot.training.calendar import session_ics
+from bot.training.store import (
     active_registration,
     get_session,
     is_open,

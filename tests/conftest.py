@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build
-from bot.clock import FixedClock
 from bot.config import Config, from_mapping
 from bot.core.messages import Incoming, Reply
+from bot.time import FixedClock
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.broadcasting import Scope, finish_done, queue
+from bot.broadcast.store import Scope, finish_done, queue
 from bot.channels.formatting import to_telegram_html
-from bot.clock import FixedClock
 from bot.core.messages import Reply
-from bot.delivery import SENT, DeliveryEngine, Outcome
+from bot.delivery.engine import SENT, DeliveryEngine, Outcome
 from bot.storage.models import AuditEntry, Broadcast, OutboxMessage, StaffRole, User
+from bot.time import FixedClock
 
 from .conftest import TODAY, Chat
 

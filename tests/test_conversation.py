@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.app import build
-from bot.clock import FixedClock
 from bot.storage.models import DialogState, QuestionLog, User
+from bot.time import FixedClock
 
 from .conftest import TODAY, Chat, make_config
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.clock import FixedClock
 from bot.core.messages import Reply
-from bot.delivery import SENT, DeliveryEngine, Outcome
-from bot.outbox import enqueue
+from bot.delivery.engine import SENT, DeliveryEngine, Outcome
+from bot.delivery.outbox import enqueue
 from bot.storage.models import OutboxMessage, User
+from bot.time import FixedClock
 
 from .conftest import TODAY
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.faq_followups import (
+from bot.faq.followups import (
     MAX_TOPIC_ID,
     FollowupKind,
     choices_since,

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from bot.channels.web import create_web_app
 from bot.core.messages import Incoming
-from bot.export_files import write_csv, write_xlsx
-from bot.question_log import LoggedQuestion
+from bot.faq.question_log import LoggedQuestion
 from bot.storage.models import QuestionLog
+from bot.training.export import write_csv, write_xlsx
 
 from . import hostile
 

@@ -131,7 +131,7 @@ def test_staff_teach_the_bot_a_new_word_in_the_lexicon(tmp_path: Path) -> None:
 
 
 def test_kb_check_reports_thin_topics_unsourced_dates_and_numbers_that_differ() -> None:
-    from bot.kb_check import topic_problems
+    from bot.faq.check import topic_problems
 
     topic = knowledge_base.Topic(
         id="demo.topic", category="demo", file="demo.yaml",
@@ -153,7 +153,7 @@ def test_every_topic_has_15_vietnamese_and_4_english_variants() -> None:
 
 
 def test_vietnamese_and_english_answers_state_the_same_numbers() -> None:
-    from bot.kb_check import topic_problems
+    from bot.faq.check import topic_problems
 
     for topic in TOPICS.values():
         _, warnings = topic_problems(topic)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from bot.question_log import LoggedQuestion
+from bot.faq.question_log import LoggedQuestion
 from bot.storage.models import QuestionLog, User
 
 from .conftest import Chat

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.app import build
-from bot.clock import FixedClock
-from bot.reminders import schedule_due
+from bot.reminders.scheduler import schedule_due
 from bot.storage.models import OutboxMessage, TrainingSession
+from bot.time import FixedClock
 
 from .conftest import Chat, make_config
 from .test_training_signup import sign_up
@@ -100,7 +100,7 @@ async def test_registrants_get_1_day_and_1_hour_reminders_and_a_move_reschedules
 async def test_moving_a_session_cancels_pending_reminders(app) -> None:
     from argparse import Namespace
 
-    from bot.training_cli import run
+    from bot.training.cli import run
 
     from .test_training_signup import add_session
 

@@ -10,10 +10,10 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import build
-from bot.clock import FixedClock
 from bot.storage import migrate
 from bot.storage.database import create_engine
 from bot.storage.models import DialogState, User
+from bot.time import FixedClock
 from tests.conftest import PG_URL, TODAY, Chat, make_config
 
 

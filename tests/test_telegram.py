@@ -17,8 +17,8 @@ from sqlalchemy import select
 from bot.app import App, build
 from bot.channels.formatting import split_text, to_telegram_html
 from bot.channels.telegram import TelegramChannel
-from bot.clock import FixedClock
 from bot.storage.models import User
+from bot.time import FixedClock
 
 from .conftest import TODAY, make_config
 from .fake_telegram import Call, FakeTelegram

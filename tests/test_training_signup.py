@@ -302,8 +302,8 @@ def test_staff_get_clear_errors_for_bad_times(config_file: Path) -> None:
 
 
 async def test_the_export_lists_people_in_the_order_they_signed_up(app, tmp_path: Path) -> None:
-    from bot.export_files import write_csv, write_xlsx
-    from bot.training_cli import EXPORT_COLUMNS, export_rows
+    from bot.training.cli import EXPORT_COLUMNS, export_rows
+    from bot.training.export import write_csv, write_xlsx
 
     await add_session(app, capacity=1)
     await sign_up(Chat(app, user="a"))
@@ -328,7 +328,7 @@ async def test_adding_a_session_tells_the_people_waiting_for_one(app, config_fil
     await chat.press("Báo tôi khi có lớp mới")
     from argparse import Namespace
 
-    from bot.training_cli import run
+    from bot.training.cli import run
 
     start = (TODAY + timedelta(days=10)).strftime("%Y-%m-%d 08:00")
     end = (TODAY + timedelta(days=10)).strftime("%Y-%m-%d 11:00")

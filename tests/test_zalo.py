@@ -16,9 +16,9 @@ import pytest
 from bot.app import App, build
 from bot.channels.formatting import split_text
 from bot.channels.zalo import ZaloChannel, render
-from bot.clock import FixedClock
 from bot.core.messages import Option, Reply
-from bot.delivery import DeliveryEngine
+from bot.delivery.engine import DeliveryEngine
+from bot.time import FixedClock
 
 from .conftest import TODAY, make_config
 from .fake_zalo import FakeZalo
@@ -151,7 +151,7 @@ async def test_notifications_from_the_outbox_reach_zalo_users(zalo) -> None:
     from argparse import Namespace
     from datetime import timedelta
 
-    from bot.training_cli import run
+    from bot.training.cli import run
 
     fake, app, channel = zalo
     fake.push("u11", "/dangky")
@@ -283,7 +283,7 @@ async def test_remembered_message_ids_are_forgotten_after_a_week(zalo) -> None:
 
     from sqlalchemy import func, select
 
-    from bot.housekeeping import prune
+    from bot.reminders.housekeeping import prune
     from bot.storage.models import ProcessedMessage
 
     fake, app, _ = zalo

@@ -37,7 +37,7 @@ from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_workers import UpdateFanout, read_updates
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Option, Reply
-from bot.delivery import SENT, Outcome
+from bot.delivery.engine import SENT, Outcome
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"

@@ -27,7 +27,7 @@ from bot.channels.ordering import ChatLocks
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Reply
 from bot.core.options import numbered
-from bot.delivery import SENT, Outcome
+from bot.delivery.engine import SENT, Outcome
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo"

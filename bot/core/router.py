@@ -13,27 +13,23 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import text as catalogue_text
-from bot.clock import Clock, stored_now
-from bot.config import Config
 from bot.core.flood import FloodGuard, Verdict
 from bot.core.messages import Incoming, Option, Reply
 from bot.core.options import remembered, resolve_typed
+from bot.core.services import Services
 from bot.core.turn import DIALOG_PREFIX, Turn
-from bot.question_log import QuestionLogWriter
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.models import ProcessedMessage, User
 from bot.storage.turn_rows import TurnRows
-from knowledge.communes import CommunePicker
-from knowledge.events import Event
-from knowledge.kb import KnowledgeBase
+from bot.time import stored_now
 from knowledge.normalise import clean_text
 
 log = logging.getLogger(__name__)
@@ -47,20 +43,6 @@ LAST_SEEN_PRECISION = timedelta(minutes=1)
 # Built once: constructing the query on every message cost more CPU than running it.
 _USER_BY_CHANNEL_ID = select(User).where(User.channel == bindparam("channel"),
                                          User.channel_user_id == bindparam("user_id"))
-
-
-@dataclass
-class Services:
-    config: Config
-    sessions: async_sessionmaker[AsyncSession]
-    kb: KnowledgeBase
-    communes: CommunePicker
-    clock: Clock
-    events: list[Event] = field(default_factory=list)
-    question_log: QuestionLogWriter = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.question_log = QuestionLogWriter(self.sessions)
 
 
 def _offered(payload: str, stored: list[list[str]]) -> bool:
@@ -274,7 +256,7 @@ class Conversation:
 
     async def inbox(self, channel: str, user_id: str) -> list[Reply]:
         """Queued messages for a user of a channel that cannot push (web, terminal)."""
-        from bot.outbox import take_inbox
+        from bot.delivery.outbox import take_inbox
 
         async with self.services.sessions() as session, session.begin():
             user = await session.scalar(_USER_BY_CHANNEL_ID,

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import text as catalogue_text
-from bot.clock import Clock, local_today
 from bot.core.messages import Incoming, Option, Reply
-from bot.question_log import LoggedQuestion
+from bot.faq.question_log import LoggedQuestion
 from bot.storage.turn_rows import DialogRow, UserRow
+from bot.time import Clock, local_today
 
 if TYPE_CHECKING:
-    from bot.core.router import Services
+    from bot.core.services import Services
 
 DIALOG_PREFIX = "d:"
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit, the tightest of the channels

@@ -15,13 +15,10 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Registration, SessionWatch, TrainingSession, User
+from bot.time import to_stored
 from knowledge.trainings import SessionSpec
 
 ACTIVE = ("confirmed", "waitlisted")
-
-
-def to_stored(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def closes_at(training: TrainingSession) -> datetime:

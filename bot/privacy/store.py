@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.broadcasting import cancel as cancel_broadcast
+from bot.broadcast.store import cancel as cancel_broadcast
 from bot.storage.models import (
     AuditEntry,
     Broadcast,

@@ -1,7 +1,7 @@
 """The outbox: messages the bot sends on its own (not as a reply), stored before sending.
 
 A row per (source, recipient), unique, so a notification is queued at most once.
-The delivery engine (bot/delivery.py) sends due rows through the channels that
+The delivery engine (bot/delivery/engine.py) sends due rows through the channels that
 can push (Telegram, Zalo); the web page and the terminal pick theirs up as an inbox.
 """
 

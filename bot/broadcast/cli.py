@@ -10,12 +10,10 @@ import time
 from sqlalchemy import delete, select
 
 from bot.app import App
-from bot.broadcasting import AUDIENCES, Scope, count_recipients, counts, queue
+from bot.broadcast.store import AUDIENCES, Scope, count_recipients, counts, queue
 from bot.catalogue import text as catalogue_text
-from bot.clock import stored_now
 from bot.storage.models import AuditEntry, Broadcast, StaffRole
-from bot.timefmt import show
-from bot.training_store import to_stored
+from bot.time import show, stored_now, to_stored
 from knowledge.trainings import parse_local
 
 CHANNELS = ("telegram", "zalo", "web", "terminal")

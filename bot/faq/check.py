@@ -9,9 +9,9 @@ from itertools import combinations
 import yaml
 from rapidfuzz import fuzz
 
-from bot.clock import SystemClock, local_today
 from bot.config import Config
-from bot.faq_followups import MAX_TOPIC_ID
+from bot.faq.followups import MAX_TOPIC_ID
+from bot.time import SystemClock, local_today
 from knowledge.kb import Topic, read_folder
 from knowledge.normalise import fold, normalise, use_lexicon
 

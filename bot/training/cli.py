@@ -13,13 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
-from bot.clock import stored_now
 from bot.core.messages import Reply
-from bot.export_files import write_csv, write_xlsx
-from bot.outbox import enqueue
+from bot.delivery.outbox import enqueue
 from bot.storage.models import Registration, TrainingSession, User
-from bot.timefmt import show
-from bot.training_store import ACTIVE, registered_users, seat_counts, to_stored, watchers
+from bot.time import show, stored_now, to_stored
+from bot.training.export import write_csv, write_xlsx
+from bot.training.store import ACTIVE, registered_users, seat_counts, watchers
 from knowledge.trainings import AUDIENCES, parse_local
 
 EXPORT_COLUMNS = ("name", "phone", "commune", "audience", "status", "waitlist_position",
@@ -161,7 +160,7 @@ async def _move(app: App, session: AsyncSession, training: TrainingSession,
         return _fail("--end must be after --start")
     training.starts_at, training.ends_at = to_stored(start), to_stored(end)
     training.updated_at = stored_now(app.services.clock)
-    from bot.reminders import cancel_session_reminders
+    from bot.reminders.scheduler import cancel_session_reminders
 
     await cancel_session_reminders(session, training.id)  # new ones follow the new time
     told = await _tell_registrants(app, session, training, "session_moved_notice", "moved")

@@ -17,9 +17,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalogue import text as catalogue_text
-from bot.clock import Clock, stored_now
 from bot.core.messages import Option, Reply
-from bot.outbox import enqueue, to_payload
+from bot.delivery.outbox import enqueue, to_payload
 from bot.storage.models import (
     AuditEntry,
     Broadcast,
@@ -28,6 +27,7 @@ from bot.storage.models import (
     StaffRole,
     User,
 )
+from bot.time import Clock, stored_now
 
 log = logging.getLogger(__name__)
 AUDIENCES = ("youth", "business", "staff", "other")

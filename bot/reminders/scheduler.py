@@ -17,10 +17,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import text as catalogue_text
-from bot.clock import stored_now
 from bot.core.messages import Reply
-from bot.core.router import Services
-from bot.outbox import enqueue
+from bot.core.services import Services
+from bot.delivery.outbox import enqueue
 from bot.storage.models import (
     EventSubscription,
     OutboxMessage,
@@ -28,8 +27,7 @@ from bot.storage.models import (
     TrainingSession,
     User,
 )
-from bot.timefmt import show, show_day
-from bot.training_store import to_stored
+from bot.time import show, show_day, stored_now, to_stored
 
 log = logging.getLogger(__name__)
 ALL_DAY_HOUR = time(8, 0)  # all-day events are reminded at 08:00 the day before
@@ -132,7 +130,7 @@ async def schedule_due(services: Services) -> None:
 
 async def scheduler(services: Services, interval: float = 30.0) -> None:
     """Every INTERVAL seconds: queue due reminders; once an hour: housekeeping."""
-    from bot.housekeeping import prune
+    from bot.reminders.housekeeping import prune
 
     await log_missed(services)
     rounds = 0

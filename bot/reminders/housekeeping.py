@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from bot.clock import stored_now
-from bot.core.router import Services
+from bot.core.services import Services
 from bot.storage.models import ProcessedMessage
+from bot.time import stored_now
 
 # Zalo re-sends an update within minutes or hours (retries, restarts); a week is ample.
 PROCESSED_MESSAGE_DAYS = 7

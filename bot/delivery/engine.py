@@ -23,11 +23,11 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock, stored_now
 from bot.core.messages import Reply
-from bot.outbox import from_payload
-from bot.rate_limit import TokenBucket
+from bot.delivery.outbox import from_payload
+from bot.delivery.rate_limit import TokenBucket
 from bot.storage.models import OutboxMessage, User
+from bot.time import Clock, stored_now
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Staff roles and broadcasts: who may reach whom, recipients, the staff CLI."""

@@ -1,0 +1,1 @@
+"""The FAQ around the matcher: question log, answer follow-ups, `kb check`."""

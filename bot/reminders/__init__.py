@@ -1,0 +1,1 @@
+"""Event and session reminders, subscriptions, and periodic housekeeping."""

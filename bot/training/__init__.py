@@ -1,0 +1,1 @@
+"""Training sessions: sign-up rules and seats, calendar files, exports, staff CLI."""
