@@ -149,6 +149,58 @@ def _texts(value: Any, where: str, problems: list[str]) -> dict[str, str]:
     return out
 
 
+def _questions(value: Any, where: str, problems: list[str]) -> dict[str, list[str]]:
+    parsed: dict[str, list[str]] = {}
+    if not isinstance(value, dict):
+        problems.append(f"{where}: questions: must have 'vi' and 'en' lists")
+        return parsed
+    for lang in LANGUAGES:
+        items = value.get(lang)
+        if not isinstance(items, list) or not items:
+            problems.append(f"{where}: questions.{lang}: missing or empty")
+        elif not all(isinstance(q, str) and q.strip() for q in items):
+            problems.append(f"{where}: questions.{lang}: every question must be text")
+        else:
+            parsed[lang] = [str(q) for q in items]
+    return parsed
+
+
+def _dated_answers(items: list[Any], where: str, problems: list[str]) -> list[DatedAnswer]:
+    dated: list[DatedAnswer] = []
+    for i, item in enumerate(items):
+        spot = f"{where}: dated_answers[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{spot}: must be a mapping with until, vi, en")
+            continue
+        until = _date(item.get("until"), f"{spot}.until", problems)
+        texts = _texts(item, spot, problems)
+        if until is None and "until" not in item:
+            problems.append(f"{spot}.until: missing")
+        if until and len(texts) == 2:
+            dated.append(DatedAnswer(until, texts))
+    return dated
+
+
+def _options(items: list[Any], where: str, problems: list[str]) -> list[TopicOption]:
+    options: list[TopicOption] = []
+    for i, item in enumerate(items):
+        spot = f"{where}: options[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{spot}: must be a mapping")
+            continue
+        label = _texts(item.get("label"), f"{spot}.label", problems)
+        kinds = [k for k in ("topic", "url", "action") if item.get(k)]
+        if len(kinds) != 1:
+            problems.append(f"{spot}: needs exactly one of topic, url, action")
+            continue
+        if item.get("action") and item["action"] not in ACTIONS:
+            problems.append(f"{spot}.action: unknown action {item['action']!r}")
+        if item.get("url") and not str(item["url"]).startswith("https://"):
+            problems.append(f"{spot}.url: must start with https://")
+        options.append(TopicOption(label, item.get("topic"), item.get("url"), item.get("action")))
+    return options
+
+
 def _topic(raw: Any, file: str, problems: list[str]) -> Topic | None:
     if not isinstance(raw, dict):
         problems.append(f"{file}: every item under 'topics' must be a mapping")
@@ -164,49 +216,10 @@ def _topic(raw: Any, file: str, problems: list[str]) -> Topic | None:
     category = raw.get("category")
     if not isinstance(category, str):
         problems.append(f"{where}: category: missing")
-    questions = raw.get("questions")
-    parsed_questions: dict[str, list[str]] = {}
-    if not isinstance(questions, dict):
-        problems.append(f"{where}: questions: must have 'vi' and 'en' lists")
-    else:
-        for lang in LANGUAGES:
-            items = questions.get(lang)
-            if not isinstance(items, list) or not items:
-                problems.append(f"{where}: questions.{lang}: missing or empty")
-                continue
-            if not all(isinstance(q, str) and q.strip() for q in items):
-                problems.append(f"{where}: questions.{lang}: every question must be text")
-                continue
-            parsed_questions[lang] = [str(q) for q in items]
+    parsed_questions = _questions(raw.get("questions"), where, problems)
     answer = _texts(raw.get("answer"), f"{where}: answer", problems)
-    dated: list[DatedAnswer] = []
-    for i, item in enumerate(raw.get("dated_answers") or []):
-        spot = f"{where}: dated_answers[{i}]"
-        if not isinstance(item, dict):
-            problems.append(f"{spot}: must be a mapping with until, vi, en")
-            continue
-        until = _date(item.get("until"), f"{spot}.until", problems)
-        texts = _texts(item, spot, problems)
-        if until is None and "until" not in item:
-            problems.append(f"{spot}.until: missing")
-        if until and len(texts) == 2:
-            dated.append(DatedAnswer(until, texts))
-    options: list[TopicOption] = []
-    for i, item in enumerate(raw.get("options") or []):
-        spot = f"{where}: options[{i}]"
-        if not isinstance(item, dict):
-            problems.append(f"{spot}: must be a mapping")
-            continue
-        label = _texts(item.get("label"), f"{spot}.label", problems)
-        kinds = [k for k in ("topic", "url", "action") if item.get(k)]
-        if len(kinds) != 1:
-            problems.append(f"{spot}: needs exactly one of topic, url, action")
-            continue
-        if item.get("action") and item["action"] not in ACTIONS:
-            problems.append(f"{spot}.action: unknown action {item['action']!r}")
-        if item.get("url") and not str(item["url"]).startswith("https://"):
-            problems.append(f"{spot}.url: must start with https://")
-        options.append(TopicOption(label, item.get("topic"), item.get("url"), item.get("action")))
+    dated = _dated_answers(raw.get("dated_answers") or [], where, problems)
+    options = _options(raw.get("options") or [], where, problems)
     action = raw.get("action")
     if action is not None and action not in ACTIONS:
         problems.append(f"{where}: action: unknown action {action!r}")

@@ -92,12 +92,19 @@ class Matcher:
         self.topic_ids: list[str] = []
         self.variant_topic: list[int] = []
         self.variant_text: list[str] = []
-        variant_feats: list[list[str]] = []
-        topic_feats: list[set[str]] = []
-        support_feats: list[set[str]] = []
         # Accented spellings seen per folded word: "máy" (machine) typed by a
         # user must not count as the knowledge base's "mấy" (how many).
         self.accent_forms: dict[str, set[str]] = defaultdict(set)
+        variant_feats, topic_feats, support_feats = self._read(topics)
+        self._weigh(topic_feats, support_feats)
+        self._index(variant_feats, topic_feats, support_feats)
+
+    def _read(self, topics: Iterable[tuple[str, Sequence[str], Sequence[str]]]
+              ) -> tuple[list[list[str]], list[set[str]], list[set[str]]]:
+        """Normalise every variant once: features per variant, per topic, per topic's answer."""
+        variant_feats: list[list[str]] = []
+        topic_feats: list[set[str]] = []
+        support_feats: list[set[str]] = []
         for topic_id, variants, support in topics:
             for text in (*variants, *support):
                 for word in _WORD.findall(text.lower()):
@@ -119,7 +126,10 @@ class Matcher:
             for text in support:
                 extra.update(_features(normalise(text).split()))
             support_feats.append(extra - bag)
+        return variant_feats, topic_feats, support_feats
 
+    def _weigh(self, topic_feats: list[set[str]], support_feats: list[set[str]]) -> None:
+        """IDF over topics; filler words and numbers damped; pairs from their words."""
         n_topics = max(len(self.topic_ids), 1)
         df: dict[str, int] = defaultdict(int)
         for bag, extra in zip(topic_feats, support_feats, strict=True):
@@ -144,6 +154,9 @@ class Matcher:
                 self.idf[feat] = math.sqrt(math.log(1.0 + n_topics / count) * words)
         self.unknown_weight = math.log(1.0 + n_topics / 1.0) * 0.9
 
+    def _index(self, variant_feats: list[list[str]], topic_feats: list[set[str]],
+               support_feats: list[set[str]]) -> None:
+        """Inverted indexes: a query touches only the variants and topics sharing a feature."""
         self.postings: dict[str, list[int]] = defaultdict(list)
         self.variant_weight: list[float] = []
         for vid, feats in enumerate(variant_feats):
