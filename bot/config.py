@@ -167,14 +167,23 @@ def from_mapping(
     if not isinstance(raw, dict):
         raise ConfigError("config: the file must be a mapping of keys (key: value)")
     cfg = Config()
-
     database = _section(raw, "database")
     cfg.database_url = _string(database.get("url"), "database.url") or cfg.database_url
-
     web = _section(raw, "web")
     cfg.web_host = _string(web.get("host"), "web.host") or cfg.web_host
     cfg.web_port = _port(web.get("port", cfg.web_port), "web.port")
+    _read_knowledge(cfg, raw, base)
+    cfg.telegram = _platform(raw, "telegram")
+    cfg.zalo = _platform(raw, "zalo")
+    _read_reminders(cfg, raw)
+    _read_delivery(cfg, raw)
+    _read_limits(cfg, raw)
+    _apply_environment(cfg, env)
+    return cfg
 
+
+def _read_knowledge(cfg: Config, raw: dict[str, Any], base: Path | None) -> None:
+    """knowledge.path (relative to the config file) and the time zone."""
     knowledge = _section(raw, "knowledge")
     if knowledge.get("path") is not None:
         cfg.knowledge_path = Path(str(knowledge["path"])).expanduser()
@@ -182,7 +191,6 @@ def from_mapping(
             cfg.knowledge_path = base / cfg.knowledge_path
     if not cfg.knowledge_path.is_dir():
         raise ConfigError(f"knowledge.path: folder {cfg.knowledge_path} does not exist")
-
     tz = raw.get("timezone", cfg.timezone)
     try:
         ZoneInfo(str(tz))
@@ -190,9 +198,8 @@ def from_mapping(
         raise ConfigError(f"timezone: unknown time zone {tz!r}") from None
     cfg.timezone = str(tz)
 
-    cfg.telegram = _platform(raw, "telegram")
-    cfg.zalo = _platform(raw, "zalo")
 
+def _read_reminders(cfg: Config, raw: dict[str, Any]) -> None:
     reminders = _section(raw, "reminders")
     if "before" in reminders:
         before = reminders["before"]
@@ -203,6 +210,9 @@ def from_mapping(
         except ValueError as exc:
             raise ConfigError(f"reminders.before: {exc}") from None
 
+
+def _read_delivery(cfg: Config, raw: dict[str, Any]) -> None:
+    """delivery.lease_seconds and delivery.<channel>.rate_per_second."""
     delivery = _section(raw, "delivery")
     if "lease_seconds" in delivery:
         cfg.delivery_lease_seconds = _positive(delivery.pop("lease_seconds"),
@@ -216,24 +226,27 @@ def from_mapping(
             cfg.delivery_rates.get(str(channel), 0.0),
         )
 
+
+def _read_limits(cfg: Config, raw: dict[str, Any]) -> None:
+    """Flood guard, turns in flight, log level."""
     flood = _section(raw, "flood")
     cfg.flood = FloodConfig(
         max_messages=int(_positive(flood.get("max_messages"), "flood.max_messages", 20)),
         window_seconds=_positive(flood.get("window_seconds"), "flood.window_seconds", 10.0),
         mute_seconds=_positive(flood.get("mute_seconds"), "flood.mute_seconds", 30.0),
     )
-
     turns = raw.get("max_concurrent_turns", cfg.max_concurrent_turns)
     if isinstance(turns, bool) or not isinstance(turns, int) or turns < 1:
         raise ConfigError("max_concurrent_turns: must be a whole number of at least 1")
     cfg.max_concurrent_turns = turns
-
     level = str(raw.get("log_level", cfg.log_level)).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"log_level: must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
     cfg.log_level = level
 
-    # Secrets and URLs from the environment win over the file.
+
+def _apply_environment(cfg: Config, env: dict[str, str]) -> None:
+    """Secrets and URLs from the environment win over the file."""
     if env.get("TELEGRAM_BOT_TOKEN"):
         cfg.telegram.token = env["TELEGRAM_BOT_TOKEN"]
     if env.get("ZALO_BOT_TOKEN"):
@@ -244,7 +257,6 @@ def from_mapping(
         raise ConfigError(
             "database.url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
         )
-    return cfg
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
