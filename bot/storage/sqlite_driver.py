@@ -41,6 +41,26 @@ def _run(raw: sqlite3.Connection, operation: str, parameters: Any, many: bool
 
 def dbapi_module() -> Any | None:
     """The DBAPI module to pass to `create_async_engine(module=...)`, or None."""
+    stock = _stock_adapter()
+    if stock is None:
+        return None
+    aiosqlite, cursor_base, connection_base, dbapi_base, empty = stock
+    cursor_cls = _one_trip_cursor(cursor_base, empty)
+
+    class OneTripConnection(connection_base):  # type: ignore[misc,valid-type]
+        __slots__ = ()
+        _cursor_cls = cursor_cls
+
+    class OneTripDBAPI(dbapi_base):  # type: ignore[misc,valid-type]
+        def connect(self, *args: Any, **kwargs: Any) -> Any:
+            stock_connection = super().connect(*args, **kwargs)
+            return OneTripConnection(self, stock_connection._connection)
+
+    return OneTripDBAPI(aiosqlite, sqlite3)
+
+
+def _stock_adapter() -> tuple[Any, Any, Any, Any, Any] | None:
+    """SQLAlchemy's aiosqlite adapter classes, if they still have the shape we extend."""
     try:
         import aiosqlite
         from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -58,15 +78,21 @@ def dbapi_module() -> Any | None:
     except ImportError as exc:
         log.warning("SQLite: using the stock aiosqlite adapter (%s)", exc)
         return None
+    return (aiosqlite, AsyncAdapt_aiosqlite_cursor, AsyncAdapt_aiosqlite_connection,
+            AsyncAdapt_aiosqlite_dbapi, EMPTY_DICT)
 
-    class OneTripCursor(AsyncAdapt_aiosqlite_cursor):  # type: ignore[misc]
+
+def _one_trip_cursor(base: Any, empty: Any) -> Any:
+    """A cursor that executes, fetches and closes in one trip to aiosqlite's thread."""
+
+    class OneTripCursor(base):  # type: ignore[misc,valid-type]
         __slots__ = ("_description", "_lastrowid", "_rowcount")
 
         def __init__(self, adapt_connection: Any) -> None:  # no trip to make a cursor
             self._adapt_connection = adapt_connection
             self._connection = adapt_connection._connection
             self._cursor = None
-            self._soft_closed_memoized = EMPTY_DICT
+            self._soft_closed_memoized = empty
             self._rows: collections.deque[Any] = collections.deque()
             self._description: Any = None
             self._rowcount = -1
@@ -104,13 +130,4 @@ def dbapi_module() -> Any | None:
         def close(self) -> None:
             self._rows.clear()
 
-    class OneTripConnection(AsyncAdapt_aiosqlite_connection):  # type: ignore[misc]
-        __slots__ = ()
-        _cursor_cls = OneTripCursor
-
-    class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):  # type: ignore[misc]
-        def connect(self, *args: Any, **kwargs: Any) -> Any:
-            stock = super().connect(*args, **kwargs)
-            return OneTripConnection(self, stock._connection)
-
-    return OneTripDBAPI(aiosqlite, sqlite3)
+    return OneTripCursor
