@@ -7,6 +7,7 @@ bot.broadcast.store), so a revoked role or a forged option reaches nobody.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.broadcast.store import (
@@ -108,76 +109,125 @@ async def start(turn: Turn) -> list[Reply]:
         turn.option("opt_target_session", "session"), turn.option("opt_abort", "abort")])]
 
 
+StepHandler = Callable[[Turn, StaffRole], Awaitable[list[Reply]]]
+PROVINCE_ONLY = frozenset({"target", "commune", "more", "audience", "session"})
+
+
 async def step(turn: Turn) -> list[Reply]:
+    """Every message of the dialog: the role is read again, then the current step runs."""
     role = await _role(turn)
     if role is None:
         return _refuse(turn, "broadcast_role_gone")
     if turn.choice == "abort":
         turn.finish()
         return [turn.say("cancelled", options=menu_options(turn))]
-    current = turn.state.step
-    province = role.role == "province"
-    if current in ("target", "commune", "more", "audience", "session") and not province:
+    current = turn.state.step or ""
+    if current in PROVINCE_ONLY and role.role != "province":
         return _refuse(turn, "broadcast_role_gone")  # only province staff choose a target
-    if current == "target":
-        return await _on_target(turn)
-    if current == "commune":
-        code, replies = commune_picker.pick(turn)
-        if replies or code is None:
-            return replies or [turn.say("broadcast_ask_commune")]
-        communes = [*turn.data.get("communes", []), code]
-        turn.remember(communes=sorted(set(communes)))
-        turn.goto("more")
-        return [turn.say("broadcast_commune_added",
-                         communes=", ".join(commune_picker.name(turn, c) for c in communes),
-                         options=[turn.option("opt_add_commune", "add"),
-                                  turn.option("opt_done", "done")])]
-    if current == "more":
-        if turn.choice == "add":
-            turn.goto("commune")
-            return [turn.say("broadcast_ask_commune")]
-        return _ask_text(turn)
-    if current == "audience":
-        if turn.choice not in AUDIENCES:
-            return [_audience_question(turn)]
-        turn.remember(audience=turn.choice)
-        return _ask_text(turn)
-    if current == "session":
-        if not turn.choice or not turn.choice.startswith("s"):
-            return await _on_target(turn, "session")
-        turn.remember(session=turn.choice[1:], communes=None)
-        return _ask_text(turn)
-    if current == "text":
-        if turn.choice is not None or not turn.text:
-            return [turn.say("broadcast_ask_text")]
-        if len(turn.text) > MAX_TEXT:
-            return [turn.say("broadcast_text_too_long", length=len(turn.text))]
-        turn.remember(text=turn.text)
-        turn.goto("when")
-        return [turn.say("broadcast_ask_when", options=[
-            turn.option("opt_send_now", "now"), turn.option("opt_send_later", "later")])]
-    if current == "when":
-        if turn.choice == "now":
-            turn.remember(at=None)
-            return await _preview(turn, role)
-        if turn.choice == "later":
-            turn.goto("time")
-            return [turn.say("broadcast_ask_time")]
-        return [turn.say("broadcast_ask_when", options=[
-            turn.option("opt_send_now", "now"), turn.option("opt_send_later", "later")])]
-    if current == "time":
-        moment = parse_when(turn.text, turn)
-        if moment is None:
-            return [turn.say("broadcast_bad_time")]
-        if moment <= stored_now(turn.clock):
-            return [turn.say("broadcast_time_past")]
-        turn.remember(at=moment.isoformat())
+    handler = STEPS.get(current)
+    return await handler(turn, role) if handler else _refuse(turn)
+
+
+async def _target_step(turn: Turn, role: StaffRole) -> list[Reply]:
+    """Province staff pick communes, the whole province, a group or a session's registrants."""
+    return await _on_target(turn)
+
+
+async def _commune_step(turn: Turn, role: StaffRole) -> list[Reply]:
+    """A commune typed by name (old names too), then 'add another' or 'done'."""
+    code, replies = commune_picker.pick(turn)
+    if replies or code is None:
+        return replies or [turn.say("broadcast_ask_commune")]
+    communes = sorted({*turn.data.get("communes", []), code})
+    turn.remember(communes=communes)
+    turn.goto("more")
+    return [turn.say("broadcast_commune_added",
+                     communes=", ".join(commune_picker.name(turn, c) for c in communes),
+                     options=[turn.option("opt_add_commune", "add"),
+                              turn.option("opt_done", "done")])]
+
+
+async def _more_step(turn: Turn, role: StaffRole) -> list[Reply]:
+    """Another commune, or on to the text."""
+    if turn.choice == "add":
+        turn.goto("commune")
+        return [turn.say("broadcast_ask_commune")]
+    return _ask_text(turn)
+
+
+async def _audience_step(turn: Turn, role: StaffRole) -> list[Reply]:
+    """One audience group across the province."""
+    if turn.choice not in AUDIENCES:
+        return [_audience_question(turn)]
+    turn.remember(audience=turn.choice)
+    return _ask_text(turn)
+
+
+async def _session_step(turn: Turn, role: StaffRole) -> list[Reply]:
+    """The registrants of one training session."""
+    if not turn.choice or not turn.choice.startswith("s"):
+        return await _on_target(turn, "session")
+    turn.remember(session=turn.choice[1:], communes=None)
+    return _ask_text(turn)
+
+
+async def _text_step(turn: Turn, role: StaffRole) -> list[Reply]:
+    """The message itself, at most MAX_TEXT characters."""
+    if turn.choice is not None or not turn.text:
+        return [turn.say("broadcast_ask_text")]
+    if len(turn.text) > MAX_TEXT:
+        return [turn.say("broadcast_text_too_long", length=len(turn.text))]
+    turn.remember(text=turn.text)
+    turn.goto("when")
+    return [_ask_when(turn)]
+
+
+async def _when_step(turn: Turn, role: StaffRole) -> list[Reply]:
+    """Now, or a time to type."""
+    if turn.choice == "now":
+        turn.remember(at=None)
         return await _preview(turn, role)
-    if current == "preview":
-        if turn.choice != "confirm":
-            return await _preview(turn, role)
-        return await _send(turn, role)
-    return _refuse(turn)
+    if turn.choice == "later":
+        turn.goto("time")
+        return [turn.say("broadcast_ask_time")]
+    return [_ask_when(turn)]
+
+
+async def _time_step(turn: Turn, role: StaffRole) -> list[Reply]:
+    """A local time in the future ('08:00 10/10')."""
+    moment = parse_when(turn.text, turn)
+    if moment is None:
+        return [turn.say("broadcast_bad_time")]
+    if moment <= stored_now(turn.clock):
+        return [turn.say("broadcast_time_past")]
+    turn.remember(at=moment.isoformat())
+    return await _preview(turn, role)
+
+
+async def _preview_step(turn: Turn, role: StaffRole) -> list[Reply]:
+    """The exact number of recipients; confirm queues it."""
+    if turn.choice != "confirm":
+        return await _preview(turn, role)
+    return await _send(turn, role)
+
+
+def _ask_when(turn: Turn) -> Reply:
+    return turn.say("broadcast_ask_when", options=[
+        turn.option("opt_send_now", "now"), turn.option("opt_send_later", "later")])
+
+
+# The dialog, one place: step name → what happens to the message at that step.
+STEPS: dict[str, StepHandler] = {
+    "target": _target_step,
+    "commune": _commune_step,
+    "more": _more_step,
+    "audience": _audience_step,
+    "session": _session_step,
+    "text": _text_step,
+    "when": _when_step,
+    "time": _time_step,
+    "preview": _preview_step,
+}
 
 
 async def _on_target(turn: Turn, forced: str | None = None) -> list[Reply]:
