@@ -25,19 +25,21 @@ def register(conversation: Conversation) -> None:
     c.free_text = faq.free_text
     c.topic_handler = faq.answer_topic
 
-    c.command("start")(onboarding.start)
-    c.command("menu")(menu.show_menu)
-    c.command("help", "trogiup")(_help)
-    c.command("cancel", "huy")(menu.cancel)
-    c.command("lang", "ngonngu")(onboarding.language)
-    c.command("mydata")(privacy.my_data)
-    c.command("forget")(privacy.forget)
-    c.command("dangky", "signup")(_signup)
-    c.command("lichcuatoi", "mine")(my_registrations.show_mine)
-    c.command("broadcast", "guitin")(broadcast.start)
+    # Commands, registered once: menu=True lists them in Telegram's command menu and
+    # in the unknown-command help, in this order.
+    c.command("start", menu=True)(onboarding.start)
+    c.command("menu", menu=True)(menu.show_menu)
+    c.command("dangky", "signup", menu=True)(_signup)
+    c.command("lichcuatoi", "mine", menu=True)(my_registrations.show_mine)
+    c.command("help", "trogiup", menu=True)(_help)
+    c.command("cancel", "huy", menu=True)(menu.cancel)
+    c.command("lang", "ngonngu", menu=True)(onboarding.language)
+    c.command("mydata", menu=True)(privacy.my_data)
+    c.command("forget", menu=True)(privacy.forget)
+    c.command("nhaclich", "reminders", menu=True)(reminders.mine)
+    c.command("tattin", "stopnews", menu=True)(news.stop_news)
+    c.command("broadcast", "guitin")(broadcast.start)  # staff: not in the public menu
     c.command("broadcasts")(broadcast.recent)
-    c.command("tattin", "stopnews")(news.stop_news)
-    c.command("nhaclich", "reminders")(reminders.mine)
 
     c.flow(onboarding.FLOW, onboarding.step)
     c.flow("language", onboarding.language_step)

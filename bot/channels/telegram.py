@@ -43,8 +43,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 TEXT_LIMIT = 4000  # under Telegram's 4,096, leaving room for markup
 CALLBACK_LIMIT = 64
-COMMANDS = ("start", "menu", "dangky", "lichcuatoi", "help", "cancel", "lang", "mydata", "forget",
-            "nhaclich", "tattin")
 T = TypeVar("T")
 
 
@@ -166,7 +164,8 @@ class TelegramChannel:
     async def _set_commands(self) -> None:
         bot = self.application.bot  # type: ignore[union-attr]
         for lang in ("vi", "en"):
-            commands = [BotCommand(c, catalogue_text(lang, f"cmd_{c}")) for c in COMMANDS]
+            commands = [BotCommand(c, catalogue_text(lang, f"cmd_{c}"))
+                        for c in self.app.conversation.menu_commands]
             await self._call(lambda c=commands, lg=lang: bot.set_my_commands(
                 c, language_code=None if lg == "vi" else lg))
 

@@ -58,6 +58,7 @@ class Conversation:
         self.commands: dict[str, Handler] = {}
         self.flows: dict[str, Handler] = {}
         self.actions: dict[str, Handler] = {}
+        self.menu_commands: list[str] = []  # the public ones, in menu order, by first name
         self.payload_kinds: dict[str, PayloadHandler] = {}
         self.topic_handler: Callable[[Turn, str], Awaitable[list[Reply]]] | None = None
         self.free_text: Handler | None = None
@@ -69,10 +70,14 @@ class Conversation:
 
     # -- wiring ---------------------------------------------------------------
 
-    def command(self, *names: str) -> Callable[[Handler], Handler]:
+    def command(self, *names: str, menu: bool = False) -> Callable[[Handler], Handler]:
+        """Register a command under its names; MENU puts the first in the public menus
+        (Telegram's command list, the unknown-command help), described by cmd_<name>."""
         def register(handler: Handler) -> Handler:
             for name in names:
                 self.commands[name] = handler
+            if menu:
+                self.menu_commands.append(names[0])
             return handler
 
         return register
@@ -247,8 +252,7 @@ class Conversation:
     async def _on_command(self, turn: Turn, name: str, args: str) -> list[Reply]:
         handler = self.commands.get(name)
         if handler is None:
-            listed = ", ".join(f"/{c}" for c in ("start", "menu", "help", "cancel", "lang",
-                                                  "mydata", "forget"))
+            listed = ", ".join(f"/{c}" for c in self.menu_commands)
             return [turn.say("unknown_command", options=self.menu(turn),
                              command=f"/{name}", commands=listed)]
         turn.text = args.strip()
