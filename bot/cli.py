@@ -408,6 +408,7 @@ async def _staff(config: Config, args: argparse.Namespace) -> int:
 async def _qr(config: Config, args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from bot.core.deeplinks import DeepLink
     from bot.posters import deep_link, make_poster
 
     if args.commune:
@@ -418,11 +419,11 @@ async def _qr(config: Config, args: argparse.Namespace) -> int:
         if commune is None:
             print(f"qr: --commune: no commune or ward with code {args.commune}", file=sys.stderr)
             return 2
-        payload, caption = f"c_{commune.code}", commune.name
+        payload, caption = DeepLink.COMMUNE.link(commune.code), commune.name
     elif args.session:
-        payload, caption = f"t_{args.session}", args.session
+        payload, caption = DeepLink.TRAINING.link(args.session), args.session
     else:
-        payload, caption = f"e_{args.event}", args.event
+        payload, caption = DeepLink.EVENT.link(args.event), args.event
     if len(payload) > 64:
         print("qr: the id is too long for a Telegram deep link (64 characters)", file=sys.stderr)
         return 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.deeplinks import DeepLink
+from bot.core.deeplinks import parse as parse_deep_link
 from bot.core.messages import Reply
 from bot.core.turn import Turn
 from handlers import commune_picker
@@ -30,20 +32,32 @@ def _ask_news(turn: Turn) -> Reply:
     ])
 
 
+async def _training_poster(turn: Turn, session_id: str) -> list[Reply]:
+    """A poster for a training session: straight to its sign-up."""
+    from handlers import training_signup
+
+    return [turn.say("welcome"), *await training_signup.start(turn, session_id)]
+
+
+async def _event_poster(turn: Turn, event_id: str) -> list[Reply]:
+    """A poster for an event: the reminder is set at once."""
+    from handlers import reminders
+
+    return [turn.say("welcome"), *await reminders.subscribe(turn, event_id)]
+
+
+# Deep links that leave onboarding for a feature; a commune link stays in it.
+POSTERS = {DeepLink.TRAINING: _training_poster, DeepLink.EVENT: _event_poster}
+
+
 async def start(turn: Turn) -> list[Reply]:
-    payload = turn.text.strip()
-    if payload.startswith("t_"):  # a poster for a training session
-        from handlers import training_signup
-
-        return [turn.say("welcome"), *await training_signup.start(turn, payload[2:])]
-    if payload.startswith("e_"):  # a poster for an event: set the reminder at once
-        from handlers import reminders
-
-        return [turn.say("welcome"), *await reminders.subscribe(turn, payload[2:])]
+    kind, value = parse_deep_link(turn.text.strip())
+    if kind in POSTERS:
+        return await POSTERS[kind](turn, value)
     replies = [turn.say("welcome")]
     preset = None
-    if payload.startswith("c_"):
-        commune = turn.services.communes.get(payload[2:])
+    if kind is DeepLink.COMMUNE:
+        commune = turn.services.communes.get(value)
         if commune:
             turn.user.commune_code = preset = commune.code
             replies.append(turn.say("welcome_commune", commune=commune.name))
