@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.messages import Reply
+from bot.core.payloads import Action
 from bot.core.router import Conversation
 from bot.core.turn import Turn
 from bot.faq import followups as faq_followups
@@ -52,18 +53,18 @@ def register(conversation: Conversation) -> None:
     c.flow(broadcast.FLOW, broadcast.step)
     c.flow(broadcast.LIST_FLOW, broadcast.recent_step)
 
-    c.action("menu", menu.show_menu)
-    c.action("faq", menu.faq_prompt)
-    c.action("training", _signup)
-    c.action("mine", my_registrations.show_mine)
-    c.action("broadcast", broadcast.start)
-    c.action("events", reminders.events_menu)
-    c.action("myreminders", reminders.mine)
-    c.action("news", news.settings)
-    c.action("stopnews", news.stop_news)
-    c.action("privacy", privacy.privacy_menu)
-    c.action("mydata", privacy.my_data)
-    c.action("forget", privacy.forget)
+    c.action(Action.MENU, menu.show_menu)
+    c.action(Action.FAQ, menu.faq_prompt)
+    c.action(Action.TRAINING, _signup)
+    c.action(Action.MINE, my_registrations.show_mine)
+    c.action(Action.BROADCAST, broadcast.start)
+    c.action(Action.EVENTS, reminders.events_menu)
+    c.action(Action.MY_REMINDERS, reminders.mine)
+    c.action(Action.NEWS, news.settings)
+    c.action(Action.STOP_NEWS, news.stop_news)
+    c.action(Action.PRIVACY, privacy.privacy_menu)
+    c.action(Action.MY_DATA, privacy.my_data)
+    c.action(Action.FORGET, privacy.forget)
 
     c.payload_kind(faq_followups.SUGGESTION_KIND, faq.followup)
     c.payload_kind(faq_followups.RATING_KIND, faq.followup)

@@ -23,7 +23,9 @@ from bot.broadcast.store import (
     recent_broadcasts,
     role_of,
 )
+from bot.core import payloads
 from bot.core.messages import Option, Reply
+from bot.core.payloads import Action
 from bot.core.turn import Turn
 from bot.storage.models import StaffRole
 from bot.time import show, stored_now, to_stored
@@ -296,7 +298,7 @@ async def _send(turn: Turn, role: StaffRole) -> list[Reply]:
         return _refuse(turn, "broadcast_role_gone")
     turn.finish()
     return [turn.say("broadcast_queued", id=broadcast.id, count=broadcast.recipients,
-                     options=[Option(turn.t("cmd_broadcast"), "m:broadcast")])]
+                     options=[Option(turn.t("cmd_broadcast"), payloads.action(Action.BROADCAST))])]
 
 
 async def recent(turn: Turn) -> list[Reply]:

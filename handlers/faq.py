@@ -6,6 +6,7 @@ can see what people ask that the knowledge base does not cover yet.
 
 from __future__ import annotations
 
+from bot.core import payloads
 from bot.core.messages import Option, Reply
 from bot.core.turn import Turn
 from bot.faq import followups as faq_followups
@@ -36,11 +37,11 @@ def render_topic(turn: Turn, topic: Topic, lang: str) -> Reply:
     for option in topic.options:
         label = option.label.get(lang) or option.label["vi"]
         if option.topic:
-            options.append(Option(label, f"f:{option.topic}"))
+            options.append(Option(label, payloads.topic(option.topic)))
         elif option.url:
             options.append(Option(label, url=option.url))
         elif option.action in TOPIC_ACTIONS:
-            options.append(Option(label, f"m:{TOPIC_ACTIONS[option.action]}"))
+            options.append(Option(label, payloads.action(TOPIC_ACTIONS[option.action])))
     if topic.action == "menu" or not options:
         options.extend(menu_options(turn))
     return Reply(topic.answer_for(lang, turn.today()), options)

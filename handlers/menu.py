@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from bot.core import payloads
 from bot.core.messages import Option, Reply
+from bot.core.payloads import Action
 from bot.core.turn import Turn
 
 MENU_ITEMS = (
-    ("menu_faq", "m:faq"),
-    ("menu_training", "m:training"),
-    ("menu_events", "m:events"),
-    ("menu_news", "m:news"),
-    ("menu_privacy", "m:privacy"),
+    ("menu_faq", payloads.action(Action.FAQ)),
+    ("menu_training", payloads.action(Action.TRAINING)),
+    ("menu_events", payloads.action(Action.EVENTS)),
+    ("menu_news", payloads.action(Action.NEWS)),
+    ("menu_privacy", payloads.action(Action.PRIVACY)),
 )
 FAQ_EXAMPLES = ("domain.idvn.free", "domain.bizvn.free", "nq57.what", "campaign.digital_day")
 
@@ -21,7 +23,7 @@ def menu_options(turn: Turn) -> list[Option]:
 
 def topic_option(turn: Turn, topic_id: str, lang: str | None = None) -> Option:
     topic = turn.services.kb.topics[topic_id]
-    return Option(topic.questions[lang or turn.lang][0].rstrip("?") + "?", f"f:{topic_id}")
+    return Option(topic.questions[lang or turn.lang][0].rstrip("?") + "?", payloads.topic(topic_id))
 
 
 async def show_menu(turn: Turn) -> list[Reply]:
@@ -30,7 +32,7 @@ async def show_menu(turn: Turn) -> list[Reply]:
     turn.finish()
     options = menu_options(turn)
     if await role_of(turn.session, turn.incoming.channel, turn.incoming.user_id):
-        options.append(Option(turn.t("menu_staff"), "m:broadcast"))
+        options.append(Option(turn.t("menu_staff"), payloads.action(Action.BROADCAST)))
     return [turn.say("menu", options=options)]
 
 
@@ -39,8 +41,9 @@ async def faq_prompt(turn: Turn) -> list[Reply]:
 
 
 # Topic actions (knowledge files) → menu actions (router).
-TOPIC_ACTIONS = {"training.signup": "training", "training.mine": "mine", "menu": "menu",
-                 "privacy": "privacy", "news": "news", "reminders": "events"}
+TOPIC_ACTIONS = {"training.signup": Action.TRAINING, "training.mine": Action.MINE,
+                 "menu": Action.MENU, "privacy": Action.PRIVACY, "news": Action.NEWS,
+                 "reminders": Action.EVENTS}
 
 
 async def cancel(turn: Turn) -> list[Reply]:

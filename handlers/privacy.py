@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core import payloads
 from bot.core.messages import Option, Reply
+from bot.core.payloads import Action
 from bot.core.turn import Turn
 from bot.privacy.store import (
     QUESTIONS_PER_PAGE,
@@ -26,7 +28,8 @@ async def privacy_menu(turn: Turn) -> list[Reply]:
     return [
         Reply(topic.answer_for(turn.lang, turn.today())),
         turn.say("privacy_menu", options=[
-            Option(turn.t("opt_mydata"), "m:mydata"), Option(turn.t("opt_forget"), "m:forget"),
+            Option(turn.t("opt_mydata"), payloads.action(Action.MY_DATA)),
+            Option(turn.t("opt_forget"), payloads.action(Action.FORGET)),
         ]),
     ]
 

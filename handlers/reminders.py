@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from bot.core import payloads
 from bot.core.messages import Option, Reply
+from bot.core.payloads import Action
 from bot.core.turn import Turn
 from bot.reminders.subscriptions import subscribe as add_subscription
 from bot.reminders.subscriptions import subscribed_event_ids, unsubscribe
@@ -36,12 +38,16 @@ async def _subscribed(turn: Turn) -> set[str]:
     return await subscribed_event_ids(turn.session, turn.user.id)
 
 
+def _my_reminders(turn: Turn) -> Option:
+    return Option(turn.t("opt_my_reminders"), payloads.action(Action.MY_REMINDERS))
+
+
 async def events_menu(turn: Turn) -> list[Reply]:
     """Menu "Sự kiện & nhắc lịch": coming events with a 'Remind me' for each."""
     coming = [(e, _when(turn, e)) for e in turn.services.events]
     coming = [(e, when) for e, when in coming if when]
     turn.start(FLOW, "list")
-    options = [Option(turn.t("opt_my_reminders"), "m:myreminders")]
+    options = [_my_reminders(turn)]
     if not coming:
         return [turn.say("events_none", options=[*options, *menu_options(turn)])]
     mine = await _subscribed(turn)
@@ -63,8 +69,7 @@ async def subscribe(turn: Turn, event_id: str) -> list[Reply]:
         return [turn.say("remind_already", title=_title(turn, event), options=menu_options(turn))]
     add_subscription(turn.session, turn.user.id, event_id, stored_now(turn.clock))
     return [turn.say("remind_done", title=_title(turn, event), when=when,
-                     options=[Option(turn.t("opt_my_reminders"), "m:myreminders"),
-                              *menu_options(turn)])]
+                     options=[_my_reminders(turn), *menu_options(turn)])]
 
 
 async def mine(turn: Turn) -> list[Reply]:

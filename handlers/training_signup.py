@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core import payloads
 from bot.core.messages import Attachment, Option, Reply
+from bot.core.payloads import Action
 from bot.core.turn import Turn
 from bot.storage.models import TrainingSession
 from bot.time import show, show_day, stored_now
@@ -182,6 +184,11 @@ async def step(turn: Turn) -> list[Reply]:
     return [turn.say("menu", options=menu_options(turn))]
 
 
+def _after_booking(turn: Turn) -> list[Option]:
+    """'My registrations' first, then the menu."""
+    return [Option(turn.t("menu_mine"), payloads.action(Action.MINE)), *menu_options(turn)]
+
+
 def _consent(turn: Turn) -> Reply:
     return turn.say("consent_ask", options=[turn.option("opt_agree", "yes"),
                                             turn.option("opt_disagree", "no")])
@@ -209,7 +216,7 @@ async def _choose(turn: Turn) -> list[Reply]:
                  turn.t("state_waitlisted",
                         position=await waitlist_position(turn.session, existing)))
         return [turn.say("already_registered", title=training.title(turn.lang), state=state,
-                         options=[Option(turn.t("menu_mine"), "m:mine"), *menu_options(turn)])]
+                         options=_after_booking(turn))]
     turn.goto("consent")
     return [_consent(turn)]
 
@@ -292,9 +299,9 @@ async def _on_summary(turn: Turn, training: TrainingSession) -> list[Reply]:
     title = training.title(turn.lang)
     if booking.position is not None:
         return [turn.say("waitlisted", title=title, position=booking.position,
-                         options=[Option(turn.t("menu_mine"), "m:mine"), *menu_options(turn)])]
+                         options=_after_booking(turn))]
     reply = turn.say("booked", title=title, start=_when(turn, training), place=training.place,
-                     options=[Option(turn.t("menu_mine"), "m:mine"), *menu_options(turn)])
+                     options=_after_booking(turn))
     tz = turn.services.config.tz
     reply.attachment = Attachment(
         filename=f"{training.id}.ics",

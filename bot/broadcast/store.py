@@ -17,7 +17,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalogue import text as catalogue_text
+from bot.core import payloads
 from bot.core.messages import Option, Reply
+from bot.core.payloads import Action
 from bot.delivery.outbox import enqueue, to_payload
 from bot.storage.models import (
     AuditEntry,
@@ -83,7 +85,8 @@ def message_for(text: str, lang: str, origin: str) -> Reply:
     """The broadcast as one person gets it: where it comes from, the text, how to stop."""
     body = (f"{catalogue_text(lang, 'broadcast_header', origin=origin)}\n{text}\n\n"
             f"{catalogue_text(lang, 'broadcast_footer')}")
-    return Reply(body, [Option(catalogue_text(lang, "news_turn_off"), "m:stopnews")])
+    turn_off = Option(catalogue_text(lang, "news_turn_off"), payloads.action(Action.STOP_NEWS))
+    return Reply(body, [turn_off])
 
 
 async def queue(session: AsyncSession, actor: str, role: StaffRole, scope: Scope, text: str,

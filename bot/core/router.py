@@ -21,11 +21,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import text as catalogue_text
+from bot.core import payloads
 from bot.core.flood import FloodGuard, Verdict
 from bot.core.messages import Incoming, Option, Reply
 from bot.core.options import remembered, resolve_typed
+from bot.core.payloads import DIALOG_PREFIX
 from bot.core.services import Services
-from bot.core.turn import DIALOG_PREFIX, Turn
+from bot.core.turn import Turn
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.models import ProcessedMessage, User
 from bot.storage.turn_rows import TurnRows
@@ -85,7 +87,7 @@ class Conversation:
     def flow(self, name: str, handler: Handler) -> None:
         self.flows[name] = handler
 
-    def action(self, name: str, handler: Handler) -> None:
+    def action(self, name: payloads.Action, handler: Handler) -> None:
         self.actions[name] = handler
 
     def payload_kind(self, kind: str, handler: PayloadHandler) -> None:
@@ -226,7 +228,7 @@ class Conversation:
 
     async def _on_payload(self, turn: Turn, payload: str) -> list[Reply]:
         if payload.startswith(DIALOG_PREFIX):
-            _, nonce, value = ([*payload.split(":", 2), "", ""])[:3]
+            nonce, value = payloads.split_dialog(payload)
             if (
                 turn.in_dialog
                 and nonce
@@ -238,11 +240,11 @@ class Conversation:
                 turn.choice = value
                 return await self.flows[turn.state.flow](turn)
             return self.stale(turn)
-        kind, _, name = payload.partition(":")
-        if kind == "m" and name in self.actions:
+        kind, name = payloads.split(payload)
+        if kind == payloads.MENU_KIND and name in self.actions:
             turn.finish()
             return await self.actions[name](turn)
-        if kind == "f" and self.topic_handler and name in self.services.kb.topics:
+        if kind == payloads.TOPIC_KIND and self.topic_handler and name in self.services.kb.topics:
             turn.finish()
             return await self.topic_handler(turn, name)
         if kind in self.payload_kinds:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import text as catalogue_text
+from bot.core import payloads
 from bot.core.messages import Incoming, Option, Reply
 from bot.faq.question_log import LoggedQuestion
 from bot.storage.turn_rows import DialogRow, UserRow
@@ -24,8 +25,7 @@ from bot.time import Clock, local_today
 if TYPE_CHECKING:
     from bot.core.services import Services
 
-DIALOG_PREFIX = "d:"
-MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit, the tightest of the channels
+MAX_PAYLOAD_BYTES = payloads.MAX_BYTES
 
 
 @dataclass
@@ -97,10 +97,7 @@ class Turn:
         return self.raw_option(self.t(key, **values), value)
 
     def raw_option(self, label: str, value: str) -> Option:
-        payload = f"{DIALOG_PREFIX}{self.nonce}:{value}"
-        if len(payload.encode()) > MAX_PAYLOAD_BYTES:
-            raise ValueError(f"option payload over {MAX_PAYLOAD_BYTES} bytes: map it to a "
-                             "short key in the dialog state")
+        payload = payloads.dialog(self.nonce, value)  # ValueError past 64 bytes
         self.emitted_dialog_options = True
         return Option(label, payload)
 

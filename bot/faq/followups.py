@@ -21,6 +21,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.payloads import checked
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.models import QuestionFollowup, QuestionLog
 
@@ -43,11 +44,11 @@ def question_ref(user_id: int, normalised: str) -> str:
 
 
 def suggestion_payload(ref: str, topic: str) -> str:
-    return f"{SUGGESTION_KIND}:{ref}:{topic}"
+    return checked(f"{SUGGESTION_KIND}:{ref}:{topic}")
 
 
 def rating_payload(ref: str, helpful: bool, topic: str) -> str:
-    return f"{RATING_KIND}:{ref}:{'y' if helpful else 'n'}:{topic}"
+    return checked(f"{RATING_KIND}:{ref}:{'y' if helpful else 'n'}:{topic}")
 
 
 @dataclass(frozen=True)
