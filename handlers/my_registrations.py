@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.messages import Reply
 from bot.core.turn import Turn
 from bot.delivery.outbox import enqueue
-from bot.storage.models import Registration
+from bot.storage.models import Registration, RegistrationStatus
 from bot.time import show, stored_now
 from bot.training.store import (
     cancel,
@@ -28,7 +28,7 @@ async def show_mine(turn: Turn) -> list[Reply]:
     items, options = [], []
     for registration in registrations:
         training = registration.session
-        if registration.status == "confirmed":
+        if registration.status == RegistrationStatus.CONFIRMED:
             state = turn.t("state_confirmed")
         else:
             state = turn.t("state_waitlisted",

@@ -14,6 +14,7 @@ from bot.privacy.store import (
     personal_data,
     questions_page,
 )
+from bot.storage.models import RegistrationStatus
 from bot.time import show, stored_now
 from bot.training.store import forget_user, registrations_of, waitlist_position
 from handlers import commune_picker
@@ -45,7 +46,7 @@ async def my_data(turn: Turn) -> list[Reply]:
         turn.t("mydata_registration", title=r.session.title(turn.lang), name=r.full_name or "—",
                phone=r.phone or "—",
                extra="".join(f", {k}: {v}" for k, v in (r.extra or {}).items()),
-               state=turn.t("state_confirmed") if r.status == "confirmed"
+               state=turn.t("state_confirmed") if r.status == RegistrationStatus.CONFIRMED
                else turn.t("state_waitlisted",
                            position=await waitlist_position(turn.session, r)))
         for r in await registrations_of(turn.session, user.id)

@@ -13,7 +13,7 @@ from bot.core import payloads
 from bot.core.messages import Attachment, Option, Reply
 from bot.core.payloads import Action
 from bot.core.turn import Turn
-from bot.storage.models import TrainingSession
+from bot.storage.models import RegistrationStatus, TrainingSession
 from bot.time import show, show_day, stored_now
 from bot.training.calendar import session_ics
 from bot.training.store import (
@@ -212,7 +212,7 @@ async def _choose(turn: Turn) -> list[Reply]:
     existing = await active_registration(turn.session, turn.user.id, training.id)
     if existing is not None:
         turn.finish()
-        state = (turn.t("state_confirmed") if existing.status == "confirmed" else
+        state = (turn.t("state_confirmed") if existing.status == RegistrationStatus.CONFIRMED else
                  turn.t("state_waitlisted",
                         position=await waitlist_position(turn.session, existing)))
         return [turn.say("already_registered", title=training.title(turn.lang), state=state,

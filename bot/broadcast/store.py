@@ -30,6 +30,7 @@ from bot.storage.models import (
     User,
 )
 from bot.time import Clock, stored_now
+from bot.training.store import ACTIVE
 
 log = logging.getLogger(__name__)
 AUDIENCES = ("youth", "business", "staff", "other")
@@ -65,7 +66,7 @@ def _recipients_query(scope: Scope) -> Any:
     if scope.session:
         return (select(User).join(Registration, Registration.user_id == User.id)
                 .where(Registration.session_id == scope.session,
-                       Registration.status.in_(("confirmed", "waitlisted")),
+                       Registration.status.in_(ACTIVE),
                        User.blocked.is_(False), User.chat_id.is_not(None)))
     query = select(User).where(User.news_opt_in.is_(True), User.blocked.is_(False),
                                User.chat_id.is_not(None))

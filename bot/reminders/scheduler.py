@@ -24,6 +24,7 @@ from bot.storage.models import (
     EventSubscription,
     OutboxMessage,
     Registration,
+    RegistrationStatus,
     TrainingSession,
     User,
 )
@@ -59,7 +60,7 @@ async def _training_reminders(session: AsyncSession, services: Services, now: da
         users = (await session.scalars(
             select(User).join(Registration, Registration.user_id == User.id)
             .where(Registration.session_id == training.id,
-                   Registration.status == "confirmed"))).unique().all()
+                   Registration.status == RegistrationStatus.CONFIRMED))).unique().all()
         for user in users:
             text = catalogue_text(user.language, "reminder_training",
                                   title=training.title(user.language),
@@ -110,7 +111,7 @@ async def log_missed(services: Services) -> None:
             .join(Registration, Registration.session_id == TrainingSession.id)
             .where(TrainingSession.starts_at <= now,
                    TrainingSession.starts_at > now - timedelta(days=1),
-                   Registration.status == "confirmed")
+                   Registration.status == RegistrationStatus.CONFIRMED)
             .group_by(TrainingSession.id))).all()
         for session_id, people in rows:
             queued = await session.scalar(select(func.count()).select_from(OutboxMessage).where(

@@ -15,7 +15,7 @@ from bot.app import App
 from bot.catalogue import text as catalogue_text
 from bot.core.messages import Reply
 from bot.delivery.outbox import enqueue
-from bot.storage.models import Registration, TrainingSession, User
+from bot.storage.models import Registration, RegistrationStatus, TrainingSession, User
 from bot.time import show, stored_now, to_stored
 from bot.training.export import write_csv, write_xlsx
 from bot.training.store import ACTIVE, registered_users, seat_counts, watchers
@@ -195,7 +195,8 @@ async def export_rows(app: App, session: AsyncSession, training: TrainingSession
         user = await session.get(User, registration.user_id) if registration.user_id else None
         code = user.commune_code if user else None
         commune = app.services.communes.get(code) if code else None
-        if registration.status == "waitlisted":
+        waitlisted = registration.status == RegistrationStatus.WAITLISTED
+        if waitlisted:
             waiting += 1
         row = {
             "name": registration.full_name or "",
@@ -203,7 +204,7 @@ async def export_rows(app: App, session: AsyncSession, training: TrainingSession
             "commune": commune.name if commune else "",
             "audience": (user.audience or "") if user else "",
             "status": registration.status,
-            "waitlist_position": waiting if registration.status == "waitlisted" else "",
+            "waitlist_position": waiting if waitlisted else "",
             "registered_at": show(registration.created_at.replace(tzinfo=UTC), app.config.tz),
         }
         row.update({k: v for k, v in (registration.extra or {}).items()})

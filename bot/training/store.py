@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Registration, SessionWatch, TrainingSession, User
+from bot.storage.models import Registration, RegistrationStatus, SessionWatch, TrainingSession, User
 from bot.time import to_stored
 from knowledge.trainings import SessionSpec
 
-ACTIVE = ("confirmed", "waitlisted")
+ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 
 
 def closes_at(training: TrainingSession) -> datetime:
@@ -109,7 +109,7 @@ async def waitlist_position(session: AsyncSession, registration: Registration) -
     ahead = await session.scalar(
         select(func.count()).select_from(Registration).where(
             Registration.session_id == registration.session_id,
-            Registration.status == "waitlisted",
+            Registration.status == RegistrationStatus.WAITLISTED,
             or_(Registration.created_at < registration.created_at,
                 and_(Registration.created_at == registration.created_at,
                      Registration.id < registration.id))))
@@ -124,20 +124,22 @@ class Booking:
 
 async def register(session: AsyncSession, user_id: int, training: TrainingSession,
                    full_name: str, phone: str, extra: dict[str, Any], now: datetime) -> Booking:
-    status = "confirmed" if await _take_seat(session, training.id) else "waitlisted"
+    status = (RegistrationStatus.CONFIRMED if await _take_seat(session, training.id)
+              else RegistrationStatus.WAITLISTED)
     registration = Registration(session_id=training.id, user_id=user_id, full_name=full_name,
                                 phone=phone, extra=extra, status=status, created_at=now)
     session.add(registration)
     await session.flush()
-    position = await waitlist_position(session, registration) if status == "waitlisted" else None
+    waitlisted = status == RegistrationStatus.WAITLISTED
+    position = await waitlist_position(session, registration) if waitlisted else None
     return Booking(registration, position)
 
 
 async def cancel(session: AsyncSession, registration: Registration, now: datetime
                  ) -> Registration | None:
     """Cancel; a freed seat goes to the first person waiting, who is returned."""
-    was_confirmed = registration.status == "confirmed"
-    registration.status, registration.cancelled_at = "cancelled", now
+    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    registration.status, registration.cancelled_at = RegistrationStatus.CANCELLED, now
     if not was_confirmed:
         return None
     await session.execute(update(TrainingSession)
@@ -145,12 +147,12 @@ async def cancel(session: AsyncSession, registration: Registration, now: datetim
                           .values(seats_taken=TrainingSession.seats_taken - 1))
     waiting = await session.scalar(
         select(Registration).where(Registration.session_id == registration.session_id,
-                                   Registration.status == "waitlisted")
+                                   Registration.status == RegistrationStatus.WAITLISTED)
         .order_by(Registration.created_at, Registration.id).limit(1)
         .with_for_update(of=Registration, skip_locked=True))
     if waiting is None or not await _take_seat(session, registration.session_id):
         return None
-    waiting.status = "confirmed"
+    waiting.status = RegistrationStatus.CONFIRMED
     return waiting
 
 
@@ -194,7 +196,8 @@ async def seat_counts(session: AsyncSession, session_id: str) -> tuple[int, int]
         select(Registration.status, func.count()).where(Registration.session_id == session_id)
         .group_by(Registration.status))).all()
     counts = dict(rows)
-    return int(counts.get("confirmed", 0)), int(counts.get("waitlisted", 0))
+    return (int(counts.get(RegistrationStatus.CONFIRMED, 0)),
+            int(counts.get(RegistrationStatus.WAITLISTED, 0)))
 
 
 async def get_session(session: AsyncSession, session_id: str) -> TrainingSession | None:
