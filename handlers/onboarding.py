@@ -8,10 +8,10 @@ from bot.core.messages import Reply
 from bot.core.turn import Turn
 from handlers import commune_picker
 from handlers.menu import menu_options
+from knowledge.audience import LABEL_KEYS, PERSON_GROUPS
 
 FLOW = "onboarding"
-AUDIENCES = (("youth", "aud_youth"), ("business", "aud_business"), ("staff", "aud_staff"),
-             ("other", "aud_other"))
+AUDIENCES = tuple((group.value, LABEL_KEYS[group]) for group in PERSON_GROUPS)
 
 
 def _ask_language(turn: Turn) -> Reply:

@@ -19,6 +19,7 @@ from bot.time import show, stored_now
 from bot.training.store import forget_user, registrations_of, waitlist_position
 from handlers import commune_picker
 from handlers.menu import menu_options
+from knowledge.audience import LABEL_KEYS
 
 FLOW = "forget"
 MYDATA_FLOW = "mydata"
@@ -40,8 +41,7 @@ async def my_data(turn: Turn) -> list[Reply]:
     user, tz = turn.user, turn.services.config.tz
     data = await personal_data(turn.session, user)
     data.question_count += turn.services.question_log.waiting_for(user.id)
-    audience_keys = {"youth": "aud_youth", "business": "aud_business", "staff": "aud_staff",
-                     "other": "aud_other", "all": "aud_all_watch"}
+    audience_keys: dict[str, str] = dict(LABEL_KEYS)
     signups = [
         turn.t("mydata_registration", title=r.session.title(turn.lang), name=r.full_name or "—",
                phone=r.phone or "—",

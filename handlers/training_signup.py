@@ -29,6 +29,7 @@ from bot.training.store import (
 )
 from handlers.form_fields import check_extra, check_name, check_phone
 from handlers.menu import menu_options
+from knowledge.audience import Audience
 
 FLOW = "signup"
 WATCH = "watch"
@@ -39,7 +40,7 @@ def _when(turn: Turn, training: TrainingSession) -> str:
 
 
 def _audience(turn: Turn) -> str | None:
-    return turn.user.audience if turn.user.audience in ("youth", "business") else None
+    return turn.user.audience if turn.user.audience in (Audience.YOUTH, Audience.BUSINESS) else None
 
 
 async def start(turn: Turn, session_id: str | None = None) -> list[Reply]:
@@ -147,7 +148,7 @@ async def step(turn: Turn) -> list[Reply]:
         return [turn.say("signup_aborted", options=menu_options(turn))]
     if current == "none":
         if turn.choice == WATCH:
-            await watch(turn.session, turn.user.id, _audience(turn) or "all",
+            await watch(turn.session, turn.user.id, _audience(turn) or Audience.ALL,
                         stored_now(turn.clock))
             turn.finish()
             return [turn.say("watch_done", options=menu_options(turn))]

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from knowledge.audience import SESSION_AUDIENCES, Audience
 from knowledge.errors import KnowledgeError, yaml_problem
 
-AUDIENCES = ("youth", "business", "all")
+AUDIENCES = tuple(SESSION_AUDIENCES)
 FIELD_TYPES = ("text", "number", "choice")
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 
@@ -81,7 +82,7 @@ def load_sessions(path: Path, tz: ZoneInfo) -> list[SessionSpec]:
         except (KeyError, ValueError) as exc:
             problems.append(f"{where}: start/end/deadline: {exc}")
             continue
-        if raw.get("audience", "all") not in AUDIENCES:
+        if raw.get("audience", Audience.ALL) not in AUDIENCES:
             problems.append(f"{where}: audience: must be youth, business or all")
         for i, extra in enumerate(raw.get("extra_fields") or []):
             problems += _field_problems(f"{where}: extra_fields[{i}]", extra)
@@ -89,7 +90,7 @@ def load_sessions(path: Path, tz: ZoneInfo) -> list[SessionSpec]:
         if not title.get("vi") or not title.get("en"):
             problems.append(f"{where}: title: needs vi and en")
         specs.append(SessionSpec(
-            id=sid, title=title, audience=raw.get("audience", "all"),
+            id=sid, title=title, audience=raw.get("audience", Audience.ALL),
             description={"vi": description.get("vi", ""), "en": description.get("en", "")},
             start=start, end=end, place=str(raw.get("place", "")),
             capacity=int(raw.get("capacity", 0)), link=raw.get("link"),

@@ -31,9 +31,10 @@ from bot.storage.models import (
 )
 from bot.time import Clock, stored_now
 from bot.training.store import ACTIVE
+from knowledge.audience import PERSON_GROUPS
 
 log = logging.getLogger(__name__)
-AUDIENCES = ("youth", "business", "staff", "other")
+AUDIENCES = tuple(PERSON_GROUPS)
 MAX_TEXT = 1500
 
 

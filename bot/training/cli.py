@@ -19,6 +19,7 @@ from bot.storage.models import Registration, RegistrationStatus, TrainingSession
 from bot.time import show, stored_now, to_stored
 from bot.training.export import write_csv, write_xlsx
 from bot.training.store import ACTIVE, registered_users, seat_counts, watchers
+from knowledge.audience import Audience
 from knowledge.trainings import AUDIENCES, parse_local
 
 EXPORT_COLUMNS = ("name", "phone", "commune", "audience", "status", "waitlist_position",
@@ -37,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     add.add_argument("--place", required=True, help='address, or "trực tuyến"')
     add.add_argument("--link", help="link for online sessions")
     add.add_argument("--capacity", required=True, type=int)
-    add.add_argument("--audience", default="all", choices=AUDIENCES)
+    add.add_argument("--audience", default=Audience.ALL.value, choices=AUDIENCES)
     add.add_argument("--deadline", help="registration deadline (default: the start)")
     add.add_argument("--description", default="")
     add.add_argument("--commune", help="commune/ward code")

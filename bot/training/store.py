@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Registration, RegistrationStatus, SessionWatch, TrainingSession, User
 from bot.time import to_stored
+from knowledge.audience import SESSION_AUDIENCES, Audience
 from knowledge.trainings import SessionSpec
 
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
@@ -48,8 +49,8 @@ async def sync_from_yaml(session: AsyncSession, specs: list[SessionSpec]) -> Non
 
 
 def _audience_filter(audience: str | None) -> Any:
-    if audience in ("youth", "business"):
-        return TrainingSession.audience.in_((audience, "all"))
+    if audience in (Audience.YOUTH, Audience.BUSINESS):
+        return TrainingSession.audience.in_((audience, Audience.ALL))
     return True
 
 
@@ -183,7 +184,7 @@ async def watch(session: AsyncSession, user_id: int, audience: str, now: datetim
 
 
 async def watchers(session: AsyncSession, audience: str) -> list[User]:
-    audiences = ("youth", "business", "all") if audience == "all" else (audience, "all")
+    audiences = SESSION_AUDIENCES if audience == Audience.ALL else (audience, Audience.ALL)
     rows = await session.scalars(
         select(User).join(SessionWatch, SessionWatch.user_id == User.id)
         .where(SessionWatch.audience.in_(audiences)))
