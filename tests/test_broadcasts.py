@@ -17,29 +17,9 @@ from bot.storage.models import AuditEntry, Broadcast, OutboxMessage, StaffRole, 
 from bot.time import FixedClock
 
 from .conftest import TODAY, Chat
+from .support import CAM_DUONG, SA_PA, grant, people, schedule_for_the_province
 
 NOW = TODAY.replace(tzinfo=None)
-CAM_DUONG, SA_PA = "02671", "03006"
-
-
-async def people(app) -> None:
-    """Four residents: two in Cam Đường (one opted in), two in Sa Pa (one opted in)."""
-    async with app.services.sessions() as session, session.begin():
-        for uid, commune, opted, audience in (("r1", CAM_DUONG, True, "youth"),
-                                              ("r2", CAM_DUONG, False, "youth"),
-                                              ("r3", SA_PA, True, "business"),
-                                              ("r4", SA_PA, False, "youth")):
-            session.add(User(channel="telegram", channel_user_id=uid, chat_id=uid,
-                             language="vi", commune_code=commune, news_opt_in=opted,
-                             audience=audience, blocked=False, created_at=NOW,
-                             last_seen_at=NOW))
-
-
-async def grant(app, user: str, role: str, commune: str | None = None,
-                channel: str = "web") -> None:
-    async with app.services.sessions() as session, session.begin():
-        session.add(StaffRole(channel=channel, channel_user_id=user, role=role,
-                              commune_code=commune, granted_at=NOW))
 
 
 async def recipients(app) -> set[str]:
@@ -268,13 +248,3 @@ async def test_a_time_at_the_edge_of_the_calendar_is_re_asked_not_crashed(app, w
     assert "Mình chưa hiểu thời gian" in chat.text()
 
 
-async def schedule_for_the_province(app, text: str, when: str) -> Chat:
-    """Province staff 'boss' types a broadcast to everyone and a time, up to the preview."""
-    await grant(app, "boss", "province")
-    chat = Chat(app, user="boss")
-    await chat.send("/broadcast")
-    await chat.press("Toàn tỉnh")
-    await chat.send(text)
-    await chat.press("Hẹn giờ")
-    await chat.send(when)
-    return chat

@@ -17,7 +17,7 @@ from bot.app import build
 from bot.channels.web import start_web
 
 from .conftest import make_config
-from .test_process import free_port
+from .local_server import free_port
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

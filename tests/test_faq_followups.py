@@ -22,6 +22,7 @@ from bot.faq.followups import (
 from bot.storage.models import QuestionFollowup
 
 from .conftest import TODAY, Chat
+from .support import add_session
 
 
 async def _followups(app) -> list[QuestionFollowup]:
@@ -132,7 +133,6 @@ async def test_nobody_can_rate_or_pick_on_someone_elses_behalf(app) -> None:
 
 
 async def test_a_number_outside_the_list_keeps_the_steps_buttons_working(app) -> None:
-    from .test_training_signup import add_session
 
     await add_session(app)
     chat = Chat(app)

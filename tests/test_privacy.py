@@ -18,7 +18,7 @@ from bot.storage.models import (
 )
 
 from .conftest import Chat
-from .test_broadcasts import people, schedule_for_the_province
+from .support import people, schedule_for_the_province
 
 
 async def test_mydata_lists_reminders_watches_ratings_and_the_questions_themselves(app) -> None:

@@ -12,7 +12,7 @@ from bot.storage.models import OutboxMessage, TrainingSession
 from bot.time import FixedClock
 
 from .conftest import Chat, make_config
-from .test_training_signup import sign_up
+from .support import add_session, sign_up
 
 
 def at(local: str) -> FixedClock:
@@ -102,7 +102,6 @@ async def test_moving_a_session_cancels_pending_reminders(app) -> None:
 
     from bot.training.cli import run
 
-    from .test_training_signup import add_session
 
     await add_session(app, days=1)  # starts in 24 h: the 1-day reminder is due now
     await sign_up(Chat(app))

@@ -22,7 +22,8 @@ from bot.time import FixedClock
 
 from .conftest import TODAY, make_config
 from .fake_telegram import Call, FakeTelegram
-from .test_process import free_port
+from .local_server import free_port
+from .support import add_session
 
 TOKEN = "123:TEST"
 
@@ -328,7 +329,6 @@ async def test_one_users_messages_are_answered_in_order(telegram) -> None:
 
 
 async def test_a_sign_up_on_telegram_offers_the_contact_button_and_sends_the_ics(telegram) -> None:
-    from .test_training_signup import add_session
 
     fake, app = telegram
     await add_session(app)

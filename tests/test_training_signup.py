@@ -14,41 +14,10 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bot.app import App
-from bot.storage.models import OutboxMessage, Registration, TrainingSession, User
+from bot.storage.models import OutboxMessage, TrainingSession, User
 
 from .conftest import TODAY, Chat
-
-NOW = TODAY.replace(tzinfo=None)
-
-
-async def add_session(app: App, sid: str = "ai-2026-12", capacity: int = 10,
-                      audience: str = "all", days: int = 12, extra: list | None = None,
-                      deadline: datetime | None = None) -> None:
-    async with app.services.sessions() as session, session.begin():
-        session.add(TrainingSession(
-            id=sid, title_vi="Ứng dụng AI cho hộ kinh doanh", title_en="AI for small shops",
-            audience=audience, description_vi="Thực hành", description_en="Hands-on",
-            starts_at=NOW + timedelta(days=days), ends_at=NOW + timedelta(days=days, hours=3),
-            deadline=deadline, place="Hội trường UBND phường Cam Đường", capacity=capacity,
-            seats_taken=0, extra_fields=extra or [], status="open", source="cli",
-            updated_at=NOW))
-
-
-async def sign_up(chat: Chat, name: str = "nguyễn văn an", phone: str = "0912 345 678",
-                  confirm: bool = True) -> None:
-    await chat.send("/dangky")
-    await chat.press("Ứng dụng AI")
-    await chat.press("Đồng ý")
-    await chat.send(name)
-    await chat.send(phone)
-    if confirm:
-        await chat.press("Xác nhận")
-
-
-async def registrations(app: App) -> list[Registration]:
-    async with app.services.sessions() as session:
-        return list((await session.scalars(select(Registration).order_by(Registration.id))).all())
+from .support import NOW, add_session, registrations, sign_up
 
 
 async def test_a_shop_owner_books_a_seat_and_gets_a_calendar_file(app) -> None:

@@ -9,6 +9,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.web import create_web_app
 
+from .support import add_session
+
 
 @pytest.fixture
 async def client(app) -> AsyncIterator[TestClient]:
@@ -93,7 +95,6 @@ async def test_the_page_is_served_in_vietnamese(client) -> None:
 
 
 async def test_a_browser_signs_up_for_training_and_sees_the_calendar_details(client, app) -> None:
-    from .test_training_signup import add_session
 
     await add_session(app)
     replies = await send(client, text="/dangky")
@@ -108,7 +109,6 @@ async def test_a_browser_signs_up_for_training_and_sees_the_calendar_details(cli
 
 
 async def test_the_inbox_hands_over_queued_messages_once(client, app) -> None:
-    from .test_training_signup import add_session
 
     await add_session(app, capacity=1)
     await send(client, text="xin chào")  # the browser user exists

@@ -22,7 +22,8 @@ from bot.time import FixedClock
 
 from .conftest import TODAY, make_config
 from .fake_zalo import FakeZalo
-from .test_process import free_port
+from .local_server import free_port
+from .support import add_session
 
 TOKEN = "zalo-token-123"
 
@@ -90,7 +91,6 @@ async def test_stickers_images_and_protected_senders_get_a_polite_reply(zalo) ->
 
 
 async def test_a_sign_up_with_a_typed_phone_gets_the_calendar_as_text(zalo) -> None:
-    from .test_training_signup import add_session
 
     fake, app, _ = zalo
     await add_session(app)
