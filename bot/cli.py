@@ -201,21 +201,11 @@ async def _run(config: Config, receive: bool = True) -> int:
     worker = DeliveryEngine(app.services.sessions, app.services.clock, config.delivery_rates,
                             per_chat_rates={"telegram": 1.0},
                             lease_seconds=config.delivery_lease_seconds)
-    channels: list[Any] = []
-    if config.telegram.token:
-        from bot.channels.telegram import TelegramChannel
+    from bot.channels.base import start_configured
 
-        telegram = TelegramChannel(app, config.telegram)
-        if await telegram.start(receive=receive):
-            channels.append(telegram)
-            worker.register("telegram", telegram.deliver)
-    if config.zalo.token:
-        from bot.channels.zalo import ZaloChannel
-
-        zalo = ZaloChannel(app, config.zalo)
-        if await zalo.start(receive=receive):
-            channels.append(zalo)
-            worker.register("zalo", zalo.deliver)
+    channels = await start_configured(app, config, receive)
+    for channel in channels:
+        worker.register(channel.name, channel.deliver)
     worker.start()
     from bot.broadcast.store import monitor
     from bot.reminders.scheduler import scheduler

@@ -70,6 +70,10 @@ def application_builder(config: PlatformConfig) -> ApplicationBuilder[Any, Any, 
 
 
 class TelegramChannel:
+    """The Channel protocol (bot/channels/base.py) on python-telegram-bot."""
+
+    name = CHANNEL
+
     def __init__(self, app: App, config: PlatformConfig) -> None:
         assert config.token
         self.app = app

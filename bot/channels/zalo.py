@@ -97,6 +97,10 @@ def unwrap(body: Any) -> dict[str, Any] | None:
 
 
 class ZaloChannel:
+    """The Channel protocol (bot/channels/base.py) on the Zalo Bot Platform API."""
+
+    name = CHANNEL
+
     def __init__(self, app: App, config: PlatformConfig) -> None:
         assert config.token
         self.app = app

@@ -1,0 +1,64 @@
+"""What a chat platform channel is to the rest of the bot: one small protocol.
+
+A channel translates a platform's updates into neutral `Incoming` messages and
+neutral `Reply`s back into the platform's calls; nothing else. `run` starts the
+configured ones from `PLATFORMS`, receiving or (for `deliver`) sending only, and
+the delivery engine sends through `deliver`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Config, PlatformConfig
+    from bot.core.messages import Reply
+    from bot.delivery.engine import Outcome
+
+
+class Channel(Protocol):
+    name: str
+
+    async def start(self, receive: bool = True) -> bool:
+        """Connect; with RECEIVE false only send. False when the platform refused."""
+        ...
+
+    async def stop(self) -> None: ...
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
+        """Send one reply the bot sends on its own; the outcome tells the engine what next."""
+        ...
+
+
+def _telegram(app: App, config: PlatformConfig) -> Channel:
+    from bot.channels.telegram import TelegramChannel
+
+    return TelegramChannel(app, config)
+
+
+def _zalo(app: App, config: PlatformConfig) -> Channel:
+    from bot.channels.zalo import ZaloChannel
+
+    return ZaloChannel(app, config)
+
+
+# Platform name → (its settings in the configuration, how to build its channel).
+PLATFORMS: dict[str, tuple[Callable[[Config], PlatformConfig],
+                           Callable[[App, PlatformConfig], Channel]]] = {
+    "telegram": (lambda config: config.telegram, _telegram),
+    "zalo": (lambda config: config.zalo, _zalo),
+}
+
+
+async def start_configured(app: App, config: Config, receive: bool) -> list[Channel]:
+    """Every platform with a token, started; those the platform refused are left out."""
+    started: list[Channel] = []
+    for settings_of, build in PLATFORMS.values():
+        settings = settings_of(config)
+        if settings.token:
+            channel = build(app, settings)
+            if await channel.start(receive=receive):
+                started.append(channel)
+    return started
