@@ -7,6 +7,7 @@ otherwise hold personal data the person has not agreed to store.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.core import payloads
@@ -142,47 +143,69 @@ def _summary(turn: Turn, training: TrainingSession) -> Reply:
 
 
 async def step(turn: Turn) -> list[Reply]:
-    current = turn.state.step
+    """Every message of the sign-up: 'abort' anywhere, then the current step from STEPS."""
+    current = turn.state.step or ""
     if turn.choice == "abort":
         turn.finish()
         return [turn.say("signup_aborted", options=menu_options(turn))]
-    if current == "none":
-        if turn.choice == WATCH:
-            await watch(turn.session, turn.user.id, _audience(turn) or Audience.ALL,
-                        stored_now(turn.clock))
-            turn.finish()
-            return [turn.say("watch_done", options=menu_options(turn))]
-        turn.finish()
-        turn.pass_on = True
-        return []
-    if current == "choose":
-        return await _choose(turn)
+    if current in BEFORE_A_SESSION:
+        return await BEFORE_A_SESSION[current](turn)
     training = await _training(turn)
     if training is None:
         return await _gone(turn)
-    if current == "consent":
-        if turn.choice == "yes":
-            if turn.user.consent_at is None:
-                turn.user.consent_at = stored_now(turn.clock)
-            previous = await last_details(turn.session, turn.user.id)
-            if previous:
-                turn.remember(previous_name=previous.full_name, previous_phone=previous.phone)
-            turn.goto("name")
-            return [_ask_name(turn)]
-        if turn.choice == "no":
-            turn.finish()
-            return [turn.say("consent_declined", options=menu_options(turn))]
-        return [_consent(turn)]
-    if current == "name":
-        return _on_name(turn)
-    if current == "phone":
-        return _on_phone(turn, training)
-    if current == "field":
-        return _on_field(turn, training)
-    if current == "summary":
-        return await _on_summary(turn, training)
+    handler = STEPS.get(current)
+    if handler is None:
+        turn.finish()
+        return [turn.say("menu", options=menu_options(turn))]
+    return await handler(turn, training)
+
+
+async def _none_step(turn: Turn) -> list[Reply]:
+    """Nothing open: 'tell me when a new one opens', or the text goes to the FAQ."""
+    if turn.choice == WATCH:
+        await watch(turn.session, turn.user.id, _audience(turn) or Audience.ALL,
+                    stored_now(turn.clock))
+        turn.finish()
+        return [turn.say("watch_done", options=menu_options(turn))]
     turn.finish()
-    return [turn.say("menu", options=menu_options(turn))]
+    turn.pass_on = True
+    return []
+
+
+async def _consent_step(turn: Turn, training: TrainingSession) -> list[Reply]:
+    """Consent to store name and phone, asked before either is typed (its time recorded)."""
+    if turn.choice == "yes":
+        if turn.user.consent_at is None:
+            turn.user.consent_at = stored_now(turn.clock)
+        previous = await last_details(turn.session, turn.user.id)
+        if previous:
+            turn.remember(previous_name=previous.full_name, previous_phone=previous.phone)
+        turn.goto("name")
+        return [_ask_name(turn)]
+    if turn.choice == "no":
+        turn.finish()
+        return [turn.say("consent_declined", options=menu_options(turn))]
+    return [_consent(turn)]
+
+
+async def _name_step(turn: Turn, training: TrainingSession) -> list[Reply]:
+    """Full name: last time's offered again, or typed and checked."""
+    return _on_name(turn)
+
+
+async def _phone_step(turn: Turn, training: TrainingSession) -> list[Reply]:
+    """A Vietnamese mobile number, typed or shared with one tap."""
+    return _on_phone(turn, training)
+
+
+async def _field_step(turn: Turn, training: TrainingSession) -> list[Reply]:
+    """The session's extra fields, one at a time."""
+    return _on_field(turn, training)
+
+
+async def _summary_step(turn: Turn, training: TrainingSession) -> list[Reply]:
+    """Confirm, edit or cancel; confirm books a seat or a waiting place."""
+    return await _on_summary(turn, training)
 
 
 def _after_booking(turn: Turn) -> list[Option]:
@@ -312,3 +335,17 @@ async def _on_summary(turn: Turn, training: TrainingSession) -> list[Reply]:
                              end=show(training.ends_at, tz, turn.lang), place=training.place),
     )
     return [reply]
+
+
+# The sign-up, one place: steps before a session is chosen, then steps about it.
+BEFORE_A_SESSION: dict[str, Callable[[Turn], Awaitable[list[Reply]]]] = {
+    "none": _none_step,
+    "choose": _choose,
+}
+STEPS: dict[str, Callable[[Turn, TrainingSession], Awaitable[list[Reply]]]] = {
+    "consent": _consent_step,
+    "name": _name_step,
+    "phone": _phone_step,
+    "field": _field_step,
+    "summary": _summary_step,
+}
