@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge import kb as knowledge_base  # noqa: E402
-from knowledge.evaluation import evaluate, read_eval  # noqa: E402
+from knowledge.evaluation import STYLES, evaluate, read_eval, style_of  # noqa: E402
 from knowledge.matcher import ANSWER, FALLBACK, Match  # noqa: E402
 from knowledge.normalise import normalise  # noqa: E402
 
@@ -92,7 +92,18 @@ def main(paths: list[str], failures: bool = False) -> int:
             print("  " + report.line())
             if failures and name.startswith("ours (") and "heldout" not in path:
                 print("\n".join(f"      {line}" for line in report.failures))
+        by_style(kb, items)
     return 0
+
+
+def by_style(kb: knowledge_base.KnowledgeBase, items: list) -> None:
+    """Our figures per writing style (in scope), and refusals per style (out of scope)."""
+    is_english = lambda q: kb.detect_language(q) == "en"  # noqa: E731
+    for style in STYLES:
+        chosen = [i for i in items if style_of(i.question, is_english) == style]
+        if chosen:
+            report = evaluate(f"  by style: {style}", chosen, kb.matcher.match)
+            print(f"  {report.line()}  (n = {report.in_scope} + {report.out_of_scope})")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 from bot.core.messages import Reply
 from bot.core.turn import Turn
 from knowledge.focus import focus
-from knowledge.matcher import ANSWER
 
 SKIP = "skip"
 RETRY = "retry"
@@ -59,12 +58,9 @@ def pick(turn: Turn) -> tuple[str | None, list[Reply]]:
 def reads_as_question(turn: Turn) -> bool:
     """Typed text that names no commune but asks something: the FAQ should have it,
     or the person is stuck at "which commune?" forever."""
-    if turn.choice is not None or not turn.text:
-        return False
-    if turn.services.communes.search(turn.text).communes:
-        return False
-    return bool(focus(turn.text).questions) or \
-        turn.services.kb.matcher.match(turn.text).outcome == ANSWER
+    if turn.choice is not None or not turn.text or not focus(turn.text).questions:
+        return False  # no question clause: a commune name, searched by `pick`
+    return not turn.services.communes.search(turn.text).communes
 
 
 def name(turn: Turn, code: str | None) -> str:

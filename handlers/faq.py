@@ -127,10 +127,8 @@ async def free_text(turn: Turn) -> list[Reply]:
 
 async def followup(turn: Turn, kind: str, rest: str) -> list[Reply]:
     """A suggestion picked (show it, note the pair) or an answer rated (thank, note it)."""
-    found = faq_followups.parse(kind, rest)
-    offered = {payload for _, payload in turn.state.options}
-    if found is None or found.topic not in turn.services.kb.topics \
-            or f"{kind}:{rest}" not in offered:
+    found = faq_followups.parse(kind, rest)  # the router checked it was offered
+    if found is None or found.topic not in turn.services.kb.topics:
         return [turn.say("stale_option", options=menu_options(turn))]
     await faq_followups.record(turn.session, turn.user.id, found, stored_now(turn.clock))
     if found.kind is FollowupKind.CHOSEN:

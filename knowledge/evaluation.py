@@ -104,3 +104,27 @@ def evaluate(name: str, items: list[EvalItem], match: Callable[[str], Match]) ->
                 f"want {sorted(item.accepted)}: {item.question}"
             )
     return report
+
+
+# Chat shorthand that marks a message as teencode (folded tokens).
+_SHORTHAND = frozenset(
+    "e mik mk ko k kh dc dk j bn ntn ad z hok wa r ak mn vs ms t tks".split()  # noqa: SIM905
+)
+STYLES = ("English", "long (25+ words)", "short (1-3 words)", "shorthand",
+          "unaccented", "with diacritics")
+
+
+def style_of(question: str, is_english: Callable[[str], bool]) -> str:
+    """The writing style of an evaluation question, told from the text alone."""
+    from knowledge.folding import fold, has_vietnamese_marks
+
+    words = fold(question).split()
+    if is_english(question):
+        return "English"
+    if len(words) >= 25:
+        return "long (25+ words)"
+    if len(words) <= 3:
+        return "short (1-3 words)"
+    if any(w.strip("?.,!") in _SHORTHAND for w in words):
+        return "shorthand"
+    return "with diacritics" if has_vietnamese_marks(question) else "unaccented"

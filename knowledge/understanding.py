@@ -27,7 +27,6 @@ from knowledge.matcher import ANSWER, FALLBACK, SUGGEST, Match, Matcher
 from knowledge.normalise import normalise
 
 MAX_SUGGESTIONS = 3
-MAX_QUESTIONS = 4  # questions in one message judged on their own
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,7 @@ class Understanding:
         result = self.decide(evidence)
         if len(questions) < 2:
             return result
-        return self._several(result, questions[-MAX_QUESTIONS:])
+        return self._several(result, questions)  # focus keeps at most four
 
     def _several(self, result: Match, questions: tuple[str, ...]) -> Match:
         """Answer the main question; the other answerable ones become `also`."""

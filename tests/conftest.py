@@ -16,7 +16,6 @@ from bot.core.messages import Incoming, Reply
 from bot.time import FixedClock
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TODAY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 

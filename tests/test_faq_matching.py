@@ -11,7 +11,7 @@ from knowledge import kb as knowledge_base
 from knowledge.evaluation import evaluate, read_eval
 from knowledge.matcher import ANSWER, FALLBACK
 
-from .conftest import ROOT, SHARED
+from .conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
 
@@ -93,11 +93,3 @@ def test_the_1510_event_is_past_after_the_day(kb) -> None:
     topic = kb.topics["campaign.event_1510"]
     assert "đã diễn ra" in topic.answer_for("vi", date(2025, 10, 16))
     assert "đã diễn ra" not in topic.answer_for("vi", date(2025, 10, 14))
-
-
-def test_the_dev_set_copy_matches_the_shared_one_where_shared_is_present() -> None:
-    """The suite needs nothing beside the clone; the copy must not drift from the source."""
-    shared = SHARED / "eval" / "faq-dev.yaml"
-    if not shared.is_file():
-        pytest.skip("no shared/ beside this clone (as on a user's machine)")
-    assert shared.read_text(encoding="utf-8") == (DATA / "faq-dev.yaml").read_text("utf-8")

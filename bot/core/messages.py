@@ -45,10 +45,14 @@ class Incoming:
     message_id: str | None = None  # set by channels that may deliver an update twice
 
     def __post_init__(self) -> None:
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if isinstance(value, str) and value and not (value.isascii() and value.isprintable()):
-                object.__setattr__(self, item.name, clean_incoming(value))
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if value and not (value.isascii() and value.isprintable()):
+                object.__setattr__(self, name, clean_incoming(value))
+
+
+# The string fields (annotations are strings here, from __future__): cleaned once each.
+_TEXT_FIELDS = tuple(f.name for f in fields(Incoming) if f.type in ("str", "str | None"))
 
 
 @dataclass(frozen=True)

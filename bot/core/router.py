@@ -91,7 +91,8 @@ class Conversation:
         self.actions[name] = handler
 
     def payload_kind(self, kind: str, handler: PayloadHandler) -> None:
-        """Option payloads `<kind>:…` go to HANDLER, which validates the rest itself."""
+        """Option payloads `<kind>:…` go to HANDLER, only when they are among the options
+        this person was last offered (so nobody acts on another person's behalf)."""
         self.payload_kinds[kind] = handler
 
     # -- entry point ------------------------------------------------------------
@@ -247,7 +248,7 @@ class Conversation:
         if kind == payloads.TOPIC_KIND and self.topic_handler and name in self.services.kb.topics:
             turn.finish()
             return await self.topic_handler(turn, name)
-        if kind in self.payload_kinds:
+        if kind in self.payload_kinds and any(p == payload for _, p in turn.state.options):
             return await self.payload_kinds[kind](turn, kind, name)
         return self.stale(turn)
 

@@ -23,6 +23,7 @@ from bot.storage.models import (
     StaffRole,
     User,
 )
+from bot.storage.turn_rows import UserRow
 
 QUESTIONS_PER_PAGE = 10
 
@@ -45,8 +46,8 @@ class PersonalData:
     scheduled_broadcasts: int = 0
 
 
-async def personal_data(session: AsyncSession, user: User | object) -> PersonalData:
-    uid = user.id  # type: ignore[attr-defined]
+async def personal_data(session: AsyncSession, user: UserRow) -> PersonalData:
+    uid = user.id
     data = PersonalData()
     data.event_ids = list(await session.scalars(
         select(EventSubscription.event_id).where(EventSubscription.user_id == uid)
@@ -63,10 +64,10 @@ async def personal_data(session: AsyncSession, user: User | object) -> PersonalD
     return data
 
 
-async def staff_role_of(session: AsyncSession, user: User | object) -> StaffRole | None:
+async def staff_role_of(session: AsyncSession, user: UserRow) -> StaffRole | None:
     return await session.scalar(select(StaffRole).where(
-        StaffRole.channel == user.channel,  # type: ignore[attr-defined]
-        StaffRole.channel_user_id == user.channel_user_id))  # type: ignore[attr-defined]
+        StaffRole.channel == user.channel,
+        StaffRole.channel_user_id == user.channel_user_id))
 
 
 async def questions_page(session: AsyncSession, user_id: int, page: int,
@@ -93,11 +94,11 @@ async def _scheduled_broadcasts(session: AsyncSession, user_id: int) -> list[Bro
         Broadcast.sender_user_id == user_id, Broadcast.status == "queued")))
 
 
-async def forget_person(session: AsyncSession, user: User | object, now: datetime) -> None:
+async def forget_person(session: AsyncSession, user: UserRow, now: datetime) -> None:
     """Delete every row about the person; a staff member's role goes and their scheduled
     broadcasts stop (audited). Registrations are handled by the training store first."""
-    uid = user.id  # type: ignore[attr-defined]
-    actor = f"{user.channel}:{user.channel_user_id}"  # type: ignore[attr-defined]
+    uid = user.id
+    actor = f"{user.channel}:{user.channel_user_id}"
     for broadcast in await _scheduled_broadcasts(session, uid):
         await cancel_broadcast(session, broadcast, actor, now)
     role = await staff_role_of(session, user)
