@@ -43,7 +43,7 @@ def register(conversation: Conversation) -> None:
     c.command("broadcasts")(broadcast.recent)
 
     c.flow(onboarding.FLOW, onboarding.step)
-    c.flow("language", onboarding.language_step)
+    c.flow(onboarding.LANGUAGE_FLOW, onboarding.language_step)
     c.flow(news.FLOW, news.step)
     c.flow(privacy.FLOW, privacy.forget_step)
     c.flow(privacy.MYDATA_FLOW, privacy.more_questions)

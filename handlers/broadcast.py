@@ -24,6 +24,7 @@ from bot.broadcast.store import (
     role_of,
 )
 from bot.core import payloads
+from bot.core.flow import UNHANDLED, StepResult
 from bot.core.messages import Option, Reply
 from bot.core.payloads import Action
 from bot.core.turn import Turn
@@ -326,14 +327,13 @@ async def recent(turn: Turn) -> list[Reply]:
                      options=[*options, *menu_options(turn)])]
 
 
-async def recent_step(turn: Turn) -> list[Reply]:
+async def recent_step(turn: Turn) -> StepResult:
+    """Stop a queued broadcast from the list (commune staff: only their own)."""
     role = await _role(turn)
     if role is None:
         return _refuse(turn, "broadcast_role_gone")
     if not turn.choice or not turn.choice.startswith("b") or not turn.choice[1:].isdigit():
-        turn.finish()
-        turn.pass_on = True
-        return []
+        return UNHANDLED
     broadcast = await broadcast_by_id(turn.session, int(turn.choice[1:]))
     if broadcast is None or (role.role == "commune" and broadcast.actor != actor(turn)):
         return _refuse(turn, "stale_option")

@@ -1,11 +1,14 @@
 """Asking for a commune/ward: typed in any form, confirmed from a short list when unsure.
 
-Used by onboarding and by the news settings; the caller's flow decides what
-happens after (`then`).
+Used by onboarding, the news settings and /broadcast; the caller's flow decides
+what happens after (`then`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from bot.core.flow import UNHANDLED, StepResult
 from bot.core.messages import Reply
 from bot.core.turn import Turn
 from knowledge.focus import focus
@@ -53,6 +56,15 @@ def pick(turn: Turn) -> tuple[str | None, list[Reply]]:
     options.append(turn.option("commune_none_of_these", RETRY))
     options.append(turn.option("opt_skip", SKIP))
     return None, [turn.say("commune_choices", options=options)]
+
+
+def step(turn: Turn, then: Callable[[Turn, str | None], list[Reply]]) -> StepResult:
+    """A flow's commune step: a question goes to the FAQ, an unclear name is asked
+    again, and a commune picked (or None, skipped) goes on to THEN."""
+    if reads_as_question(turn):
+        return UNHANDLED
+    code, replies = pick(turn)
+    return replies or then(turn, code)
 
 
 def reads_as_question(turn: Turn) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.flow import UNHANDLED, Step, StepResult, run_step
 from bot.core.messages import Reply
 from bot.core.turn import Turn
 from bot.delivery.outbox import enqueue
@@ -53,20 +54,27 @@ async def notify_promoted(turn: Turn, promoted: Registration) -> None:
                   stored_now(turn.clock))
 
 
-async def step(turn: Turn) -> list[Reply]:
-    if turn.state.step == "list":
-        if turn.choice is None or not turn.choice.startswith("c"):
-            turn.finish()
-            turn.pass_on = True
-            return []
-        registration = await _own(turn, turn.choice[1:])
-        if registration is None:
-            return await show_mine(turn)
-        turn.goto("confirm")
-        turn.remember(registration=registration.id)
-        return [turn.say("cancel_reg_confirm", title=registration.session.title(turn.lang),
-                         options=[turn.option("opt_cancel_yes", "yes"),
-                                  turn.option("opt_cancel_no", "no")])]
+async def step(turn: Turn) -> StepResult:
+    """Every message of /lichcuatoi: the current step from STEPS."""
+    return await run_step(turn, STEPS)
+
+
+async def _list_step(turn: Turn) -> StepResult:
+    """A sign-up picked to cancel (only one's own); anything typed goes to the FAQ."""
+    if turn.choice is None or not turn.choice.startswith("c"):
+        return UNHANDLED
+    registration = await _own(turn, turn.choice[1:])
+    if registration is None:
+        return await show_mine(turn)
+    turn.goto("confirm")
+    turn.remember(registration=registration.id)
+    return [turn.say("cancel_reg_confirm", title=registration.session.title(turn.lang),
+                     options=[turn.option("opt_cancel_yes", "yes"),
+                              turn.option("opt_cancel_no", "no")])]
+
+
+async def _confirm_step(turn: Turn) -> StepResult:
+    """Yes cancels and gives the seat to the first waiting; anything else keeps it."""
     registration = await _own(turn, str(turn.data.get("registration")))
     turn.finish()
     if turn.choice != "yes" or registration is None:
@@ -76,6 +84,10 @@ async def step(turn: Turn) -> list[Reply]:
         await notify_promoted(turn, promoted)
     return [turn.say("reg_cancelled", title=registration.session.title(turn.lang),
                      options=menu_options(turn))]
+
+
+# The dialog, one place: step name → what happens to the message at that step.
+STEPS: dict[str, Step] = {"list": _list_step, "confirm": _confirm_step}
 
 
 async def _own(turn: Turn, registration_id: str) -> Registration | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.deeplinks import DeepLink
 from bot.core.deeplinks import parse as parse_deep_link
+from bot.core.flow import UNHANDLED, Step, StepResult, run_step
 from bot.core.messages import Reply
 from bot.core.turn import Turn
 from handlers import commune_picker
@@ -11,6 +12,7 @@ from handlers.menu import menu_options
 from knowledge.audience import LABEL_KEYS, PERSON_GROUPS
 
 FLOW = "onboarding"
+LANGUAGE_FLOW = "language"
 AUDIENCES = tuple((group.value, LABEL_KEYS[group]) for group in PERSON_GROUPS)
 
 
@@ -66,43 +68,61 @@ async def start(turn: Turn) -> list[Reply]:
     return replies
 
 
-async def step(turn: Turn) -> list[Reply]:
-    current = turn.state.step
-    if turn.choice is None and current in ("language", "audience", "news"):
-        # A question typed instead of a choice: answer it; the rest stays in the menu.
-        turn.finish()
-        turn.pass_on = True
-        return []
-    if current == "language":
-        if turn.choice in ("vi", "en"):
-            turn.user.language = turn.choice
-        return _after_language(turn)
-    if current == "commune":
-        if commune_picker.reads_as_question(turn):
-            turn.finish()  # answer it; the commune can be set later from the menu
-            turn.pass_on = True
-            return []
-        code, replies = commune_picker.pick(turn)
-        if replies:
-            return replies
-        prefix = []
-        if code:
-            turn.user.commune_code = code
-            prefix = [turn.say("commune_set", commune=commune_picker.name(turn, code))]
-        turn.goto("audience")
-        return [*prefix, _ask_audience(turn)]
-    if current == "audience":
-        if turn.choice in dict(AUDIENCES):
-            turn.user.audience = turn.choice
-        if turn.user.commune_code:
-            turn.goto("news")
-            return [_ask_news(turn)]
-        return _done(turn)
-    if current == "news":
-        turn.user.news_opt_in = turn.choice == "yes"
-        return _done(turn)
-    turn.finish()
+async def step(turn: Turn) -> StepResult:
+    """Every message of onboarding: the current step from STEPS."""
+    return await run_step(turn, STEPS)
+
+
+async def _language_step(turn: Turn) -> StepResult:
+    """Vietnamese or English (or skip); a typed question is answered instead."""
+    if turn.choice is None:
+        return UNHANDLED
+    if turn.choice in ("vi", "en"):
+        turn.user.language = turn.choice
+    return _after_language(turn)
+
+
+async def _commune_step(turn: Turn) -> StepResult:
+    """The commune typed by name (old names too); a question is answered, set it later."""
+    return commune_picker.step(turn, _commune_chosen)
+
+
+def _commune_chosen(turn: Turn, code: str | None) -> list[Reply]:
+    prefix = []
+    if code:
+        turn.user.commune_code = code
+        prefix = [turn.say("commune_set", commune=commune_picker.name(turn, code))]
+    turn.goto("audience")
+    return [*prefix, _ask_audience(turn)]
+
+
+async def _audience_step(turn: Turn) -> StepResult:
+    """Who the person is (student, household business, …), or skip."""
+    if turn.choice is None:
+        return UNHANDLED
+    if turn.choice in dict(AUDIENCES):
+        turn.user.audience = turn.choice
+    if turn.user.commune_code:
+        turn.goto("news")
+        return [_ask_news(turn)]
     return _done(turn)
+
+
+async def _news_step(turn: Turn) -> StepResult:
+    """Commune news yes or no, asked only once the commune is known."""
+    if turn.choice is None:
+        return UNHANDLED
+    turn.user.news_opt_in = turn.choice == "yes"
+    return _done(turn)
+
+
+# The dialog, one place: step name → what happens to the message at that step.
+STEPS: dict[str, Step] = {
+    "language": _language_step,
+    "commune": _commune_step,
+    "audience": _audience_step,
+    "news": _news_step,
+}
 
 
 def _after_language(turn: Turn) -> list[Reply]:
@@ -125,12 +145,15 @@ async def language(turn: Turn) -> list[Reply]:
         turn.user.language = wanted
         turn.finish()
         return [turn.say("language_set", options=menu_options(turn))]
-    turn.start("language", "choose")
+    turn.start(LANGUAGE_FLOW, "choose")
     return [turn.say("ask_language", options=[turn.option("opt_vi", "vi"),
                                               turn.option("opt_en", "en")])]
 
 
-async def language_step(turn: Turn) -> list[Reply]:
+async def language_step(turn: Turn) -> StepResult:
+    """/lang's one step: a choice sets it; a question typed instead is answered."""
+    if turn.choice is None and turn.text:
+        return UNHANDLED
     if turn.choice in ("vi", "en"):
         turn.user.language = turn.choice
         turn.finish()

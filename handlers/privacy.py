@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core import payloads
+from bot.core.flow import UNHANDLED, StepResult
 from bot.core.messages import Option, Reply
 from bot.core.payloads import Action
 from bot.core.turn import Turn
@@ -103,12 +104,10 @@ async def _questions(turn: Turn, page: int) -> list[Reply]:
     return [Reply(text, options)]
 
 
-async def more_questions(turn: Turn) -> list[Reply]:
+async def more_questions(turn: Turn) -> StepResult:
     """The next page of /mydata's questions; anything typed instead goes to the FAQ."""
     if turn.choice != "more":
-        turn.finish()
-        turn.pass_on = True
-        return []
+        return UNHANDLED
     page = int(turn.data.get("page", 0)) + 1
     turn.finish()
     return await _questions(turn, page)
@@ -124,7 +123,8 @@ async def forget(turn: Turn) -> list[Reply]:
     return [turn.say("forget_confirm", options=options)]
 
 
-async def forget_step(turn: Turn) -> list[Reply]:
+async def forget_step(turn: Turn) -> StepResult:
+    """/forget's one step: yes deletes everything (freed seats go on), no keeps it."""
     if turn.choice == "yes":
         lang = turn.lang
         from handlers.my_registrations import notify_promoted

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from bot.core import payloads
+from bot.core.flow import UNHANDLED, StepResult
 from bot.core.messages import Option, Reply
 from bot.core.payloads import Action
 from bot.core.turn import Turn
@@ -87,16 +88,19 @@ async def mine(turn: Turn) -> list[Reply]:
                      options=[*options, *menu_options(turn)])]
 
 
-async def step(turn: Turn) -> list[Reply]:
+async def step(turn: Turn) -> StepResult:
+    """Both lists: "Nhắc tôi" (s<id>) subscribes, a cancel (u<id>) unsubscribes."""
     choice = turn.choice or ""
     if choice.startswith("s"):
         return await subscribe(turn, choice[1:])
     if choice.startswith("u"):
-        event = _event(turn, choice[1:])
-        await unsubscribe(turn.session, turn.user.id, choice[1:])
-        turn.finish()
-        title = _title(turn, event) if event else choice[1:]
-        return [turn.say("unsubscribed", title=title, options=menu_options(turn))]
+        return await _unsubscribe(turn, choice[1:])
+    return UNHANDLED
+
+
+async def _unsubscribe(turn: Turn, event_id: str) -> list[Reply]:
+    event = _event(turn, event_id)
+    await unsubscribe(turn.session, turn.user.id, event_id)
     turn.finish()
-    turn.pass_on = True
-    return []
+    title = _title(turn, event) if event else event_id
+    return [turn.say("unsubscribed", title=title, options=menu_options(turn))]

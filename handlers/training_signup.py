@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.core import payloads
+from bot.core.flow import UNHANDLED, Step, StepResult
 from bot.core.messages import Attachment, Option, Reply
 from bot.core.payloads import Action
 from bot.core.turn import Turn
@@ -50,7 +51,7 @@ async def start(turn: Turn, session_id: str | None = None) -> list[Reply]:
     if session_id:
         turn.remember(offered=[session_id])
         turn.choice = "s0"
-        return await step(turn)
+        return await _pick(turn)
     return await _list(turn)
 
 
@@ -142,7 +143,7 @@ def _summary(turn: Turn, training: TrainingSession) -> Reply:
                  turn.option("opt_abort", "abort")])
 
 
-async def step(turn: Turn) -> list[Reply]:
+async def step(turn: Turn) -> StepResult:
     """Every message of the sign-up: 'abort' anywhere, then the current step from STEPS."""
     current = turn.state.step or ""
     if turn.choice == "abort":
@@ -154,22 +155,19 @@ async def step(turn: Turn) -> list[Reply]:
     if training is None:
         return await _gone(turn)
     handler = STEPS.get(current)
-    if handler is None:
-        turn.finish()
-        return [turn.say("menu", options=menu_options(turn))]
+    if handler is None:  # a step that no longer exists (after an upgrade) lets go
+        return UNHANDLED
     return await handler(turn, training)
 
 
-async def _none_step(turn: Turn) -> list[Reply]:
+async def _none_step(turn: Turn) -> StepResult:
     """Nothing open: 'tell me when a new one opens', or the text goes to the FAQ."""
     if turn.choice == WATCH:
         await watch(turn.session, turn.user.id, _audience(turn) or Audience.ALL,
                     stored_now(turn.clock))
         turn.finish()
         return [turn.say("watch_done", options=menu_options(turn))]
-    turn.finish()
-    turn.pass_on = True
-    return []
+    return UNHANDLED
 
 
 async def _consent_step(turn: Turn, training: TrainingSession) -> list[Reply]:
@@ -218,12 +216,15 @@ def _consent(turn: Turn) -> Reply:
                                             turn.option("opt_disagree", "no")])
 
 
-async def _choose(turn: Turn) -> list[Reply]:
+async def _choose(turn: Turn) -> StepResult:
+    """A session picked from the list; a question typed instead goes to the FAQ."""
+    if turn.choice is None and turn.text:
+        return UNHANDLED
+    return await _pick(turn)
+
+
+async def _pick(turn: Turn) -> list[Reply]:
     if turn.choice is None or not turn.choice.startswith("s"):
-        if turn.choice is None and turn.text:  # a question instead of a choice
-            turn.finish()
-            turn.pass_on = True
-            return []
         return await _list(turn)
     offered = turn.data.get("offered") or []
     index = turn.choice[1:]
@@ -338,7 +339,7 @@ async def _on_summary(turn: Turn, training: TrainingSession) -> list[Reply]:
 
 
 # The sign-up, one place: steps before a session is chosen, then steps about it.
-BEFORE_A_SESSION: dict[str, Callable[[Turn], Awaitable[list[Reply]]]] = {
+BEFORE_A_SESSION: dict[str, Step] = {
     "none": _none_step,
     "choose": _choose,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import build
@@ -290,3 +291,39 @@ async def test_greetings_and_thanks_carry_no_rating(app) -> None:
     assert not any("Hữu ích" in o for o in chat.options())
     await chat.send("cảm ơn nhé")
     assert not any("Hữu ích" in o for o in chat.options())
+
+
+async def _dialog(app, user_id: str = "u1") -> DialogState | None:
+    async with app.services.sessions() as session:
+        return await session.scalar(select(DialogState).join(User).where(
+            User.channel_user_id == user_id))
+
+
+@pytest.mark.parametrize("opening", [
+    ["/start", "Tiếng Việt", "Bỏ qua"],  # onboarding, at "who are you"
+    ["/start", "Tiếng Việt"],  # onboarding, at the commune
+    ["/lang"],
+    ["/nhaclich"],  # nothing subscribed: no dialog, the question still answered
+    ["/menu", "Sự kiện"],
+    ["/menu", "Tin của xã"],
+])
+async def test_a_question_typed_in_the_middle_of_any_dialog_is_answered(app, opening) -> None:
+    chat = Chat(app)
+    await chat.send(opening[0])
+    for label in opening[1:]:
+        await chat.press(label)
+    await chat.send("nghị quyết 57 là gì")
+    assert "22/12/2024" in chat.text()
+    dialog = await _dialog(app)
+    assert dialog is None or dialog.flow is None
+
+
+async def test_a_dialog_saved_at_a_step_that_no_longer_exists_lets_go(app) -> None:
+    chat = Chat(app)
+    await chat.send("/start")
+    async with app.services.sessions() as session, session.begin():
+        dialog = await session.scalar(select(DialogState))
+        dialog.step = "a-step-from-an-older-version"
+    await chat.send("nghị quyết 57 là gì")
+    assert "22/12/2024" in chat.text()
+    assert (await _dialog(app)).flow is None

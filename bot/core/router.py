@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.catalogue import text as catalogue_text
 from bot.core import payloads
 from bot.core.flood import FloodGuard, Verdict
+from bot.core.flow import UNHANDLED, FlowHandler
 from bot.core.messages import Incoming, Option, Reply
 from bot.core.options import remembered, resolve_typed
 from bot.core.payloads import DIALOG_PREFIX
@@ -58,7 +59,7 @@ class Conversation:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.commands: dict[str, Handler] = {}
-        self.flows: dict[str, Handler] = {}
+        self.flows: dict[str, FlowHandler] = {}
         self.actions: dict[str, Handler] = {}
         self.menu_commands: list[str] = []  # the public ones, in menu order, by first name
         self.payload_kinds: dict[str, PayloadHandler] = {}
@@ -84,7 +85,8 @@ class Conversation:
 
         return register
 
-    def flow(self, name: str, handler: Handler) -> None:
+    def flow(self, name: str, handler: FlowHandler) -> None:
+        """The dialog NAME: every message while a user is in it goes to HANDLER."""
         self.flows[name] = handler
 
     def action(self, name: payloads.Action, handler: Handler) -> None:
@@ -214,9 +216,10 @@ class Conversation:
             return await self._on_command(turn, command.group(1).lower(), command.group(2) or "")
         if turn.in_dialog and turn.state.flow in self.flows:
             # An empty message mid-form goes to the form, which re-asks its own question.
-            replies = await self.flows[turn.state.flow](turn)
-            if not turn.pass_on:
-                return replies
+            result = await self.flows[turn.state.flow](turn)
+            if result is not UNHANDLED:
+                return result
+            turn.finish()  # the flow let go of the text: the FAQ answers it
             if empty:
                 return [turn.say("empty", options=self.menu(turn))]
         elif turn.in_dialog:  # a flow that no longer exists (after an upgrade)
@@ -239,7 +242,10 @@ class Conversation:
                 if not _offered(payload, turn.state.options):
                     return [turn.say("choice_not_offered", options=turn.reoffer())]
                 turn.choice = value
-                return await self.flows[turn.state.flow](turn)
+                result = await self.flows[turn.state.flow](turn)
+                if result is not UNHANDLED:
+                    return result
+                turn.finish()
             return self.stale(turn)
         kind, name = payloads.split(payload)
         if kind == payloads.MENU_KIND and name in self.actions:

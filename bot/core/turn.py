@@ -39,7 +39,6 @@ class Turn:
     choice: str | None = None  # dialog choice value when an option of this step was picked
     forgotten: bool = False  # the user's data was deleted this turn
     emitted_dialog_options: bool = False
-    pass_on: bool = False  # a flow declined the message: the router gives it to the FAQ
     questions: list[LoggedQuestion] = field(default_factory=list)  # logged after the commit
     _nonce: str = field(default="", init=False, repr=False)
 
