@@ -25,6 +25,7 @@ class FakeZalo(LocalServer):
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.ids = itertools.count(1)
         self.quota_errors = 0
+        self.forbidden_chats: set[str] = set()  # people who blocked the bot: 403
         self.wrap = True  # {ok, result} envelope on updates, or bare
         self.port = 0
         self.sent = asyncio.Event()
@@ -62,6 +63,9 @@ class FakeZalo(LocalServer):
                                    "description": "Request timeout"}, 408)
             return self.reply({"ok": True, "result": update} if self.wrap else update)
         if method == "sendMessage":
+            if str(params.get("chat_id")) in self.forbidden_chats:
+                return self.reply({"ok": False, "error_code": 403,
+                                   "description": "User has blocked the bot"}, 403)
             if self.quota_errors > 0:
                 self.quota_errors -= 1
                 return self.reply({"ok": False, "error_code": 429,

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from bot.broadcast.store import Scope, finish_done, queue
 from bot.channels.formatting import to_telegram_html
 from bot.core.messages import Reply
-from bot.delivery.engine import SENT, DeliveryEngine, Outcome
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.outcome import SENT, Outcome, Result
 from bot.storage.models import AuditEntry, Broadcast, OutboxMessage, StaffRole, User
 from bot.time import FixedClock
 
@@ -169,7 +170,7 @@ async def test_delivered_broadcasts_carry_stop_news_and_the_sender_gets_a_report
 
     async def sender(chat_id: str, reply: Reply) -> Outcome:
         seen.append(reply)
-        return SENT if chat_id == "r1" else Outcome("blocked")
+        return SENT if chat_id == "r1" else Outcome(Result.BLOCKED)
 
     engine = DeliveryEngine(app.services.sessions, FixedClock(TODAY))
     engine.register("telegram", sender)

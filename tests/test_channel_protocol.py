@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+from datetime import timedelta
 
+import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.channels import telegram, zalo
 from bot.channels.base import PLATFORMS, Channel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
+from bot.delivery.outcome import SENT, Outcome, Result, with_retries
 
 
 def test_each_platform_channel_has_the_protocols_name_start_stop_and_deliver() -> None:
@@ -21,3 +28,57 @@ def test_each_platform_channel_has_the_protocols_name_start_stop_and_deliver() -
 def test_run_starts_channels_from_one_table() -> None:
     assert set(PLATFORMS) == {"telegram", "zalo"}
     assert Channel.__name__ == "Channel"
+
+
+@pytest.mark.parametrize(("error", "kind"), [
+    (RetryAfter(timedelta(seconds=3)), Result.PAUSE),
+    (Forbidden("Forbidden: bot was blocked by the user"), Result.BLOCKED),
+    (BadRequest("Bad Request: chat not found"), Result.INVALID),
+    (TimedOut(), Result.RETRY),
+    (NetworkError("Bad Gateway"), Result.RETRY),
+])
+def test_telegram_errors_read_the_same_for_replies_and_deliveries(error, kind) -> None:
+    assert telegram.classify(error).kind is kind
+
+
+def test_telegram_says_how_long_to_wait_and_that_is_kept() -> None:
+    assert telegram.classify(RetryAfter(timedelta(seconds=3))).retry_after == 3
+
+
+@pytest.mark.parametrize(("code", "kind"), [
+    (429, Result.PAUSE), (403, Result.BLOCKED), (400, Result.INVALID), (404, Result.INVALID),
+    (0, Result.RETRY), (502, Result.RETRY), (401, Result.RETRY),
+])
+def test_zalo_errors_read_the_same_for_replies_and_deliveries(code, kind) -> None:
+    assert zalo.classify(zalo.ZaloError(code, "…")).kind is kind
+
+
+async def test_a_reply_waits_out_a_pause_and_backs_off_then_stops_at_a_final_answer(
+        monkeypatch) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    answers = iter([Outcome(Result.PAUSE, retry_after=7), Outcome(Result.PAUSE),
+                    Outcome(Result.RETRY), Outcome(Result.BLOCKED), SENT])
+
+    async def attempt() -> Outcome:
+        return next(answers)
+
+    outcome = await with_retries(attempt, attempts=6, delay=1)
+    assert outcome.kind is Result.BLOCKED  # final: the SENT after it is never tried
+    assert waits == [7, 2, 4]  # the platform's number, else doubling back-off
+
+
+async def test_a_delivery_makes_one_attempt_and_leaves_the_rest_to_the_engine() -> None:
+    calls = 0
+
+    async def attempt() -> Outcome:
+        nonlocal calls
+        calls += 1
+        return Outcome(Result.RETRY)
+
+    assert (await with_retries(attempt, attempts=1, delay=1)).kind is Result.RETRY
+    assert calls == 1

@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.core.messages import Reply
-from bot.delivery.engine import SENT, DeliveryEngine, Outcome
+from bot.delivery.engine import DeliveryEngine
 from bot.delivery.outbox import enqueue
+from bot.delivery.outcome import SENT, Outcome, Result
 from bot.storage.models import OutboxMessage, User
 from bot.time import FixedClock
 
@@ -43,8 +44,9 @@ def engine_for(app, sender, **kw) -> DeliveryEngine:
 
 async def test_each_outcome_is_recorded_and_blocked_users_are_flagged(app) -> None:
     await make_users(app, 4)
-    outcomes = {"1": SENT, "2": Outcome("blocked"), "3": Outcome("invalid", error="chat not found"),
-                "4": Outcome("retry", error="network")}
+    outcomes = {"1": SENT, "2": Outcome(Result.BLOCKED),
+                "3": Outcome(Result.INVALID, error="chat not found"),
+                "4": Outcome(Result.RETRY, error="network")}
 
     async def sender(chat_id: str, reply: Reply) -> Outcome:
         return outcomes[chat_id]
@@ -67,7 +69,7 @@ async def test_a_blocked_user_is_never_tried_again(app) -> None:
 
     async def sender(chat_id: str, reply: Reply) -> Outcome:
         calls.append(chat_id)
-        return Outcome("blocked")
+        return Outcome(Result.BLOCKED)
 
     engine = engine_for(app, sender)
     await engine.deliver_due()
@@ -77,7 +79,7 @@ async def test_a_blocked_user_is_never_tried_again(app) -> None:
 
 async def test_a_pause_releases_the_rows_and_they_go_out_after_it(app) -> None:
     await make_users(app, 3)
-    answers = [Outcome("pause", retry_after=1)]
+    answers = [Outcome(Result.PAUSE, retry_after=1)]
 
     async def sender(chat_id: str, reply: Reply) -> Outcome:
         return answers.pop() if answers else SENT

@@ -12,12 +12,15 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from bot.app import App, build
 from bot.channels.formatting import split_text
 from bot.channels.zalo import ZaloChannel, render
 from bot.core.messages import Option, Reply
 from bot.delivery.engine import DeliveryEngine
+from bot.delivery.outcome import SENT
+from bot.storage.models import User
 from bot.time import FixedClock
 
 from .conftest import TODAY, make_config
@@ -141,7 +144,7 @@ async def test_a_2500_character_answer_is_sent_in_two_messages(zalo) -> None:
     paragraph = "Nội dung dài. " * 40
     text = "\n\n".join([paragraph] * 5)
     assert 2400 < len(text) < 3000
-    assert await channel.reply("u10", Reply(text)) == "sent"
+    assert await channel.reply("u10", Reply(text)) is SENT
     sent = fake.sent_to("u10")
     assert len(sent) == 2 and all(len(c.text) <= 2000 for c in sent)
     assert sent[0].text.endswith("(1/2)") and sent[1].text.endswith("(2/2)")
@@ -294,3 +297,18 @@ async def test_remembered_message_ids_are_forgotten_after_a_week(zalo) -> None:
     assert await prune(app.services) == 1
     async with app.services.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ProcessedMessage)) == 0
+
+
+async def test_a_zalo_user_who_blocked_the_bot_is_flagged_and_left_alone(zalo) -> None:
+    fake, app, _ = zalo
+    fake.forbidden_chats.add("u12")
+    fake.push("u12", "id.vn là gì")
+    for _ in range(50):  # the reply meets 403: no retries, the person is marked
+        async with app.services.sessions() as session:
+            user = await session.scalar(select(User).where(User.channel_user_id == "u12"))
+        if user is not None and user.blocked:
+            break
+        await asyncio.sleep(0.1)
+    assert user is not None and user.blocked
+    sends = [c for c in fake.calls if c.method == "sendMessage" and c.params["chat_id"] == "u12"]
+    assert len(sends) == 1

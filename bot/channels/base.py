@@ -8,14 +8,18 @@ the delivery engine sends through `deliver`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
+
+from bot.delivery.outcome import Outcome, Result
 
 if TYPE_CHECKING:
     from bot.app import App
     from bot.config import Config, PlatformConfig
-    from bot.core.messages import Reply
-    from bot.delivery.engine import Outcome
+    from bot.core.messages import Incoming, Reply
+
+log = logging.getLogger(__name__)
 
 
 class Channel(Protocol):
@@ -30,6 +34,18 @@ class Channel(Protocol):
     async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
         """Send one reply the bot sends on its own; the outcome tells the engine what next."""
         ...
+
+
+async def settle(app: App, incoming: Incoming, outcome: Outcome) -> None:
+    """A reply that could not be sent, after its last attempt: whoever blocked the bot
+    (or removed it from a group) is marked and never messaged again; refusals and
+    outages are logged, without ids or text."""
+    if outcome.kind == Result.BLOCKED:
+        await app.conversation.set_blocked(incoming.channel, incoming.user_id, True)
+        log.info("%s: a reply found the bot blocked", incoming.channel)
+    elif outcome.kind != Result.SENT:
+        log.warning("%s: a reply was not sent (%s: %s)", incoming.channel, outcome.kind,
+                    outcome.error[:120])
 
 
 def _telegram(app: App, config: PlatformConfig) -> Channel:

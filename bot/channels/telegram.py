@@ -8,12 +8,12 @@ button when the core asks for a phone, and documents for attachments.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -26,24 +26,48 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
+from bot.channels.base import settle
 from bot.channels.formatting import split_text, to_telegram_html
 from bot.channels.ordering import ChatLocks
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_workers import UpdateFanout, read_updates
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Option, Reply
-from bot.delivery.engine import SENT, Outcome
+from bot.delivery.outcome import SENT, Outcome, Result, with_retries
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 TEXT_LIMIT = 4000  # under Telegram's 4,096, leaving room for markup
 CALLBACK_LIMIT = 64
-T = TypeVar("T")
+REPLY_ATTEMPTS = 4
+FIRST_BACKOFF = 0.5  # seconds; doubled after each network error
+
+
+def classify(exc: TelegramError) -> Outcome:
+    """Telegram's answer to one send, read the same way for replies and deliveries."""
+    if isinstance(exc, RetryAfter):
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+        return Outcome(Result.PAUSE, retry_after=seconds)
+    if isinstance(exc, Forbidden):
+        return Outcome(Result.BLOCKED)
+    if isinstance(exc, BadRequest):  # before NetworkError, which it subclasses
+        return Outcome(Result.INVALID, error=exc.message)
+    return Outcome(Result.RETRY, error=str(exc)[:200])  # NetworkError, TimedOut, 5xx
+
+
+async def attempt(make: Callable[[], Awaitable[Any]]) -> Outcome:
+    """One call to Telegram, its error classified."""
+    try:
+        await make()
+    except TelegramError as exc:
+        return classify(exc)
+    return SENT
 
 
 def inline_keyboard(options: list[Option]) -> InlineKeyboardMarkup | None:
@@ -170,8 +194,11 @@ class TelegramChannel:
         for lang in ("vi", "en"):
             commands = [BotCommand(c, catalogue_text(lang, f"cmd_{c}"))
                         for c in self.app.conversation.menu_commands]
-            await self._call(lambda c=commands, lg=lang: bot.set_my_commands(
-                c, language_code=None if lg == "vi" else lg))
+            outcome = await with_retries(lambda c=commands, lg=lang: attempt(
+                lambda: bot.set_my_commands(c, language_code=None if lg == "vi" else lg)),
+                REPLY_ATTEMPTS, FIRST_BACKOFF)
+            if outcome is not SENT:
+                log.warning("telegram command menu not set: %s", outcome.kind)
 
     # -- updates in -------------------------------------------------------------
 
@@ -196,7 +223,10 @@ class TelegramChannel:
         async with self.chat_lock(incoming.chat_id):  # one chat's updates are handled in order
             replies = await self.app.conversation.handle(incoming)
             for reply in replies:
-                await self.send(incoming.chat_id, reply)
+                outcome = await self.send(incoming.chat_id, reply)
+                if outcome is not SENT:
+                    await settle(self.app, incoming, outcome)
+                    break
 
     async def translate(self, update: Update) -> Incoming | None:
         user = update.effective_user
@@ -256,77 +286,38 @@ class TelegramChannel:
 
     async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
         """For the delivery engine: one attempt; the engine owns retries and pauses."""
+        return await self._send(chat_id, reply, attempts=1)
+
+    async def send(self, chat_id: str, reply: Reply) -> Outcome:
+        """A reply to someone waiting: retried here, within REPLY_ATTEMPTS."""
+        return await self._send(chat_id, reply, attempts=REPLY_ATTEMPTS)
+
+    async def _send(self, chat_id: str, reply: Reply, attempts: int) -> Outcome:
+        """Text in chunks (the options under the last), then any document."""
         bot = self.application.bot  # type: ignore[union-attr]
-        markup = inline_keyboard(reply.options)
+        markup = self._markup(reply)
         chunks = split_text(reply.text, TEXT_LIMIT)
-        try:
-            for index, chunk in enumerate(chunks):
-                last = index == len(chunks) - 1
-                await bot.send_message(chat_id, to_telegram_html(chunk),
-                                       parse_mode=ParseMode.HTML,
-                                       reply_markup=markup if last else None)
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            return Outcome("pause", retry_after=seconds)
-        except Forbidden:
-            return Outcome("blocked")
-        except BadRequest as exc:
-            return Outcome("invalid", error=exc.message)
-        except NetworkError as exc:  # includes TimedOut and 5xx answers
-            return Outcome("retry", error=str(exc)[:200])
+        last = len(chunks) - 1
+        calls: list[Callable[[], Awaitable[Any]]] = [
+            partial(bot.send_message, chat_id, to_telegram_html(chunk),
+                    parse_mode=ParseMode.HTML, reply_markup=markup if index == last else None)
+            for index, chunk in enumerate(chunks)]
+        if reply.attachment:
+            document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
+            calls.append(partial(bot.send_document, chat_id, document))
+        for call in calls:
+            outcome = await with_retries(lambda c=call: attempt(c), attempts, FIRST_BACKOFF)
+            if outcome is not SENT:
+                return outcome
         return SENT
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        bot = self.application.bot  # type: ignore[union-attr]
-        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+    @staticmethod
+    def _markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
         if reply.request_phone:
             label = next((o.label for o in reply.options), "📱")
-            markup = ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
-                                         one_time_keyboard=True, resize_keyboard=True)
-        else:
-            markup = inline_keyboard(reply.options)
-        chunks = split_text(reply.text, TEXT_LIMIT)
-        for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1
-            sent = await self._call(lambda c=chunk, m=(markup if last else None): bot.send_message(
-                chat_id, to_telegram_html(c), parse_mode=ParseMode.HTML, reply_markup=m,
-                link_preview_options=None), chat_id=chat_id)
-            if sent is None:
-                return
-        if reply.attachment:
-            attachment = reply.attachment
-            await self._call(lambda: bot.send_document(
-                chat_id, InputFile(attachment.content, filename=attachment.filename)),
-                chat_id=chat_id)
-
-    async def _call(self, make: Callable[[], Awaitable[T]], chat_id: str | None = None,
-                    attempts: int = 4) -> T | None:
-        """Send with retries: wait out 429s, back off on network errors, flag blocked users."""
-        delay = 0.5
-        for attempt in range(1, attempts + 1):
-            try:
-                return await make()
-            except RetryAfter as exc:
-                wait = exc.retry_after
-                seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-                log.warning("telegram asked to wait %.0f s", seconds)
-                await asyncio.sleep(seconds)
-            except Forbidden:
-                if chat_id and not chat_id.startswith("-"):
-                    await self.app.conversation.set_blocked(CHANNEL, chat_id, True)
-                log.info("telegram chat %s blocked the bot", chat_id)
-                return None
-            except BadRequest as exc:
-                log.warning("telegram refused a message to %s: %s", chat_id, exc.message)
-                return None
-            except NetworkError as exc:
-                if attempt == attempts:
-                    log.error("telegram unreachable after %d attempts: %s", attempts, exc)
-                    return None
-                await asyncio.sleep(delay)
-                delay *= 2
-        return None
+            return ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
+                                       one_time_keyboard=True, resize_keyboard=True)
+        return inline_keyboard(reply.options)
 
     async def _quietly(self, awaitable: Awaitable[Any]) -> None:
         try:

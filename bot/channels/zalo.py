@@ -22,19 +22,21 @@ from aiohttp import web
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
+from bot.channels.base import settle
 from bot.channels.formatting import split_text, to_plain
 from bot.channels.ordering import ChatLocks
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Reply
 from bot.core.options import numbered
-from bot.delivery.engine import SENT, Outcome
+from bot.delivery.outcome import SENT, Outcome, Result, with_retries
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo"
 DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
 TEXT_LIMIT = 1900  # under Zalo's 2,000, leaving room for a "(1/2)" marker
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
-QUOTA_PAUSE = 5.0  # seconds the engine pauses Zalo after "Quota exceeded"
+REPLY_ATTEMPTS = 5
+FIRST_BACKOFF = 1.0  # seconds; doubled after each network or server error
 
 
 class ZaloError(Exception):
@@ -42,6 +44,17 @@ class ZaloError(Exception):
         super().__init__(f"{code} {description}")
         self.code = code
         self.description = description
+
+
+def classify(exc: ZaloError) -> Outcome:
+    """Zalo's answer to one send, read the same way for replies and deliveries."""
+    if exc.code == 429:
+        return Outcome(Result.PAUSE)  # "Quota exceeded", with no numbers published
+    if exc.code == 403:
+        return Outcome(Result.BLOCKED)
+    if exc.code in (400, 404):
+        return Outcome(Result.INVALID, error=exc.description)
+    return Outcome(Result.RETRY, error=str(exc))  # 0 (network), 5xx, and anything new
 
 
 def render(reply: Reply) -> str:
@@ -231,7 +244,10 @@ class ZaloChannel:
                 return
             async with self.chat_lock(incoming.chat_id):  # one chat's messages in order
                 for reply in await self.app.conversation.handle(incoming):
-                    await self.reply(incoming.chat_id, reply)
+                    outcome = await self.reply(incoming.chat_id, reply)
+                    if outcome is not SENT:
+                        await settle(self.app, incoming, outcome)
+                        break
         except Exception:
             log.exception("zalo update failed")
 
@@ -244,13 +260,9 @@ class ZaloChannel:
             pieces = [f"{p}\n({i}/{len(pieces)})" for i, p in enumerate(pieces, 1)]
         return pieces
 
-    async def reply(self, chat_id: str, reply: Reply) -> str:
-        """An answer to a message (several when long), retried here: 'sent', 'blocked', 'failed'."""
-        for piece in self.pieces(reply):
-            outcome = await self._send(chat_id, piece)
-            if outcome != "sent":
-                return outcome
-        return "sent"
+    async def reply(self, chat_id: str, reply: Reply) -> Outcome:
+        """An answer to someone waiting (several messages when long), retried here."""
+        return await self._send(chat_id, self.pieces(reply), REPLY_ATTEMPTS)
 
     async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
         """For the delivery engine: one attempt; the engine owns retries and pauses.
@@ -259,36 +271,23 @@ class ZaloChannel:
         could not be mapped to them (the text itself says what to type instead).
         """
         reply = Reply(reply.text, [o for o in reply.options if o.url], lang=reply.lang)
-        try:
-            for piece in self.pieces(reply):
-                await self.client.call("sendMessage", chat_id=chat_id, text=piece)  # type: ignore[union-attr]
-        except ZaloError as exc:
-            if exc.code == 429:  # Zalo publishes no numbers: pause the channel a little
-                return Outcome("pause", retry_after=QUOTA_PAUSE)
-            if exc.code == 403:
-                return Outcome("blocked")
-            if exc.code in (400, 404):
-                return Outcome("invalid", error=exc.description)
-            return Outcome("retry", error=str(exc))
+        return await self._send(chat_id, self.pieces(reply), attempts=1)
+
+    async def _send(self, chat_id: str, pieces: list[str], attempts: int) -> Outcome:
+        for piece in pieces:
+            outcome = await with_retries(lambda p=piece: self._attempt(chat_id, p), attempts,
+                                         FIRST_BACKOFF)
+            if outcome is not SENT:
+                return outcome
         return SENT
 
-    async def _send(self, chat_id: str, text: str, attempts: int = 5) -> str:
-        delay = 1.0
-        for _ in range(attempts):
-            try:
-                await self.client.call("sendMessage", chat_id=chat_id, text=text)  # type: ignore[union-attr]
-                return "sent"
-            except ZaloError as exc:
-                if exc.code in (429, 0) or exc.code >= 500:  # quota, network, server: back off
-                    log.warning("zalo send to %s: %s; retrying in %.0f s", chat_id, exc, delay)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 30)
-                    continue
-                if exc.code == 403:
-                    return "blocked"
-                log.warning("zalo refused a message to %s: %s", chat_id, exc)
-                return "failed"
-        return "failed"
+    async def _attempt(self, chat_id: str, text: str) -> Outcome:
+        """One sendMessage, its error classified."""
+        try:
+            await self.client.call("sendMessage", chat_id=chat_id, text=text)  # type: ignore[union-attr]
+        except ZaloError as exc:
+            return classify(exc)
+        return SENT
 
     async def _safe_call(self, method: str, **params: Any) -> None:
         try:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.messages import Reply
 from bot.delivery.outbox import from_payload
+from bot.delivery.outcome import Outcome, Result
 from bot.delivery.rate_limit import TokenBucket
 from bot.storage.models import OutboxMessage, User
 from bot.time import Clock, stored_now
@@ -32,18 +33,9 @@ from bot.time import Clock, stored_now
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+UNSAID_PAUSE = 5.0  # seconds a channel pauses when its platform asks without saying how long
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What a channel says about one send."""
-
-    kind: str  # sent | blocked | invalid | retry | pause
-    retry_after: float = 0.0
-    error: str = ""
-
-
-SENT = Outcome("sent")
 Sender = Callable[[str, Reply], Awaitable[Outcome]]
 
 
@@ -156,15 +148,15 @@ class DeliveryEngine:
                 outcome = await self.senders[channel](row.chat_id, from_payload(row.payload))
             except Exception as exc:  # a bug or an unexpected answer: retry later
                 log.exception("delivery of outbox row %d failed", row.id)
-                outcome = Outcome("retry", error=type(exc).__name__)
-        if outcome.kind == "sent":
+                outcome = Outcome(Result.RETRY, error=type(exc).__name__)
+        if outcome.kind == Result.SENT:
             results.sent.append(row.id)
-        elif outcome.kind == "blocked":
+        elif outcome.kind == Result.BLOCKED:
             results.blocked.append((row.id, row.user_id))
-        elif outcome.kind == "invalid":
+        elif outcome.kind == Result.INVALID:
             results.invalid.append((row.id, outcome.error[:300]))
-        elif outcome.kind == "pause":
-            self.paused_until[channel] = time.monotonic() + max(outcome.retry_after, 1.0)
+        elif outcome.kind == Result.PAUSE:
+            self.paused_until[channel] = time.monotonic() + (outcome.retry_after or UNSAID_PAUSE)
             self.stats["paused"] += 1
             log.warning("channel %s asked to wait %.0f s; pausing it", channel,
                         outcome.retry_after)

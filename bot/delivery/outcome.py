@@ -1,0 +1,48 @@
+"""What one send to a platform came to, in the platform-neutral words the bot acts on.
+
+Each channel has one classifier from its platform's errors to an `Outcome`, used
+both for replies (sent now, retried here by `with_retries`) and for deliveries
+(one attempt; the engine retries, pauses the channel or marks the row).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Result(StrEnum):
+    SENT = "sent"
+    BLOCKED = "blocked"  # the person blocked the bot, or it was removed from the group
+    INVALID = "invalid"  # the platform refused this message: sending it again will not help
+    RETRY = "retry"  # network trouble or a server error: try again later
+    PAUSE = "pause"  # the platform asked us to slow down: wait, then try again
+
+
+FINAL = frozenset({Result.SENT, Result.BLOCKED, Result.INVALID})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: Result
+    retry_after: float = 0.0  # seconds a PAUSE asked for; 0 when the platform did not say
+    error: str = ""  # the platform's words, for the outbox row (never message text)
+
+
+SENT = Outcome(Result.SENT)
+
+
+async def with_retries(attempt: Callable[[], Awaitable[Outcome]], attempts: int,
+                       delay: float, max_delay: float = 30.0) -> Outcome:
+    """A reply to someone waiting: wait as long as a PAUSE asks (else back off, as on
+    RETRY), stop at a final outcome or after ATTEMPTS; returns the last outcome."""
+    outcome = await attempt()
+    for _ in range(attempts - 1):
+        if outcome.kind in FINAL:
+            break
+        await asyncio.sleep(outcome.retry_after or delay)
+        delay = min(delay * 2, max_delay)
+        outcome = await attempt()
+    return outcome
