@@ -28,7 +28,7 @@ from bot.core.flow import UNHANDLED, StepResult
 from bot.core.messages import Option, Reply
 from bot.core.payloads import Action
 from bot.core.turn import Turn
-from bot.storage.models import StaffRole
+from bot.storage.models import BroadcastStatus, OutboxStatus, StaffRole
 from bot.time import show, stored_now, to_stored
 from bot.training.store import sessions_with_registrants
 from handlers import commune_picker
@@ -317,10 +317,11 @@ async def recent(turn: Turn) -> list[Reply]:
         items.append(turn.t(
             "broadcasts_item", id=b.id,
             when=show(b.not_before, turn.services.config.tz, turn.lang),
-            sent=tally.get("sent", 0), total=b.recipients, blocked=tally.get("blocked", 0),
-            failed=tally.get("failed", 0) + tally.get("invalid", 0),
+            sent=tally.get(OutboxStatus.SENT, 0), total=b.recipients,
+            blocked=tally.get(OutboxStatus.BLOCKED, 0),
+            failed=tally.get(OutboxStatus.FAILED, 0) + tally.get(OutboxStatus.INVALID, 0),
             status=turn.t(f"status_{b.status}")))
-        if b.status == "queued":
+        if b.status == BroadcastStatus.QUEUED:
             options.append(turn.option("opt_stop_broadcast", f"b{b.id}", id=b.id))
     turn.start(LIST_FLOW, "list")
     return [turn.say("broadcasts_list", items="\n".join(items),

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from bot.app import App
 from bot.broadcast.store import AUDIENCES, Scope, count_recipients, counts, queue
 from bot.catalogue import text as catalogue_text
-from bot.storage.models import AuditEntry, Broadcast, StaffRole
+from bot.storage.models import AuditEntry, Broadcast, OutboxStatus, StaffRole
 from bot.time import show, stored_now, to_stored
 from knowledge.trainings import parse_local
 
@@ -141,7 +141,7 @@ async def _progress(app: App, broadcast_id: int, total: int) -> int:
     while True:
         async with app.services.sessions() as session:
             tally = await counts(session, broadcast_id)
-        done = total - tally.get("pending", 0)
+        done = total - tally.get(OutboxStatus.PENDING, 0)
         width = 30
         filled = int(width * done / total) if total else width
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "

@@ -24,7 +24,9 @@ from bot.delivery.outbox import enqueue, to_payload
 from bot.storage.models import (
     AuditEntry,
     Broadcast,
+    BroadcastStatus,
     OutboxMessage,
+    OutboxStatus,
     Registration,
     StaffRole,
     User,
@@ -98,7 +100,7 @@ async def queue(session: AsyncSession, actor: str, role: StaffRole, scope: Scope
     if not allowed(role, scope):
         raise PermissionError("scope outside the sender's role")
     broadcast = Broadcast(actor=actor, sender_user_id=sender_user_id, scope=scope.to_json(),
-                          text=text, not_before=when, status="queued", created_at=now)
+                          text=text, not_before=when, status=BroadcastStatus.QUEUED, created_at=now)
     session.add(broadcast)
     await session.flush()
     payloads = {lang: to_payload(message_for(text, lang, origin)) for lang in ("vi", "en")}
@@ -106,7 +108,7 @@ async def queue(session: AsyncSession, actor: str, role: StaffRole, scope: Scope
     rows = [{"source_kind": "broadcast", "source_id": str(broadcast.id), "user_id": u.id,
              "channel": u.channel, "chat_id": u.chat_id,
              "payload": payloads.get(u.language, payloads["vi"]), "not_before": when,
-             "status": "pending", "attempts": 0, "created_at": now} for u in users]
+             "status": OutboxStatus.PENDING, "attempts": 0, "created_at": now} for u in users]
     if rows:
         from sqlalchemy import insert
 
@@ -133,9 +135,9 @@ async def cancel(session: AsyncSession, broadcast: Broadcast, actor: str, now: d
         update(OutboxMessage)
         .where(OutboxMessage.source_kind == "broadcast",
                OutboxMessage.source_id == str(broadcast.id),
-               OutboxMessage.status == "pending")
-        .values(status="cancelled"))
-    broadcast.status = "cancelled"
+               OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED))
+    broadcast.status = BroadcastStatus.CANCELLED
     session.add(AuditEntry(at=now, actor=actor, action="broadcast_cancel",
                            detail={"broadcast": broadcast.id, "held_back": result.rowcount}))
     return int(result.rowcount or 0)
@@ -149,24 +151,24 @@ async def finish_done(sessions: async_sessionmaker[AsyncSession], clock: Clock) 
     """Report progress on big broadcasts; mark finished ones done and send the final report."""
     finished = 0
     async with sessions() as session, session.begin():
-        queued = (await session.scalars(select(Broadcast).where(Broadcast.status == "queued"))
-                  ).all()
+        queued = (await session.scalars(
+            select(Broadcast).where(Broadcast.status == BroadcastStatus.QUEUED))).all()
         now = stored_now(clock)
         for broadcast in queued:
             tally = await counts(session, broadcast.id)
-            if tally.get("pending"):
+            if tally.get(OutboxStatus.PENDING):
                 await _progress(session, broadcast, tally, now)
                 continue
-            broadcast.status = "done"
+            broadcast.status = BroadcastStatus.DONE
             finished += 1
             sender = (await session.get(User, broadcast.sender_user_id)
                       if broadcast.sender_user_id else None)
             if sender is not None:
                 lang = sender.language
                 report = catalogue_text(
-                    lang, "broadcast_report", id=broadcast.id, sent=tally.get("sent", 0),
-                    total=broadcast.recipients, blocked=tally.get("blocked", 0),
-                    failed=tally.get("failed", 0) + tally.get("invalid", 0))
+                    lang, "broadcast_report", id=broadcast.id, sent=tally.get(OutboxStatus.SENT, 0),
+                    total=broadcast.recipients, blocked=tally.get(OutboxStatus.BLOCKED, 0),
+                    failed=tally.get(OutboxStatus.FAILED, 0) + tally.get(OutboxStatus.INVALID, 0))
                 await enqueue(session, sender, "broadcast_report", str(broadcast.id),
                               Reply(report), stored_now(clock))
     return finished
@@ -183,9 +185,9 @@ async def _progress(session: AsyncSession, broadcast: Broadcast, tally: dict[str
     if sender is None:
         return
     slot = int((now - broadcast.not_before) / PROGRESS_EVERY)
-    done = broadcast.recipients - tally.get("pending", 0)
+    done = broadcast.recipients - tally.get(OutboxStatus.PENDING, 0)
     text = catalogue_text(sender.language, "broadcast_progress", id=broadcast.id, done=done,
-                          total=broadcast.recipients, blocked=tally.get("blocked", 0))
+                          total=broadcast.recipients, blocked=tally.get(OutboxStatus.BLOCKED, 0))
     await enqueue(session, sender, "broadcast_progress", f"{broadcast.id}:{slot}", Reply(text),
                   now)
 

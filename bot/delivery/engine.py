@@ -27,7 +27,7 @@ from bot.core.messages import Reply
 from bot.delivery.outbox import from_payload
 from bot.delivery.outcome import Outcome, Result
 from bot.delivery.rate_limit import TokenBucket
-from bot.storage.models import OutboxMessage, User
+from bot.storage.models import OutboxMessage, OutboxStatus, User
 from bot.time import Clock, stored_now
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,8 @@ class DeliveryEngine:
             query = (
                 select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.chat_id,
                        OutboxMessage.user_id, OutboxMessage.attempts, OutboxMessage.payload)
-                .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= now,
+                .where(OutboxMessage.status == OutboxStatus.PENDING,
+                       OutboxMessage.not_before <= now,
                        OutboxMessage.channel.in_(channels),
                        or_(OutboxMessage.leased_until.is_(None),
                            OutboxMessage.leased_until < now))
@@ -170,24 +171,25 @@ class DeliveryEngine:
             if results.sent:
                 await session.execute(
                     update(OutboxMessage).where(OutboxMessage.id.in_(results.sent))
-                    .values(status="sent", sent_at=now, leased_until=None))
+                    .values(status=OutboxStatus.SENT, sent_at=now, leased_until=None))
             if results.blocked:
                 await session.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id.in_([r for r, _ in results.blocked]))
-                    .values(status="blocked", leased_until=None))
+                    .values(status=OutboxStatus.BLOCKED, leased_until=None))
                 await session.execute(
                     update(User).where(User.id.in_([u for _, u in results.blocked]))
                     .values(blocked=True))
             for row_id, error in results.invalid:
                 await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
-                                      .values(status="invalid", last_error=error,
+                                      .values(status=OutboxStatus.INVALID, last_error=error,
                                               leased_until=None))
             for row_id, attempts, error in results.retry:
                 gave_up = attempts >= MAX_ATTEMPTS
                 await session.execute(
                     update(OutboxMessage).where(OutboxMessage.id == row_id).values(
-                        status="failed" if gave_up else "pending", attempts=attempts,
+                        status=OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING,
+                        attempts=attempts,
                         last_error=error or None, leased_until=None,
                         not_before=now + timedelta(seconds=min(2 ** attempts, 600))))
             if results.released:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Option, Reply
 from bot.storage.database import insert_ignoring_duplicates
-from bot.storage.models import OutboxMessage, User
+from bot.storage.models import OutboxMessage, OutboxStatus, User
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +40,17 @@ async def enqueue(session: AsyncSession, user: User, source_kind: str, source_id
     await session.execute(insert_ignoring_duplicates(session, OutboxMessage), dict(
         source_kind=source_kind, source_id=source_id, user_id=user.id,
         channel=user.channel, chat_id=user.chat_id, payload=to_payload(reply),
-        not_before=not_before, created_at=not_before, status="pending", attempts=0))
+        not_before=not_before, created_at=not_before, status=OutboxStatus.PENDING, attempts=0))
 
 
 async def take_inbox(session: AsyncSession, user_id: int, now: datetime) -> list[Reply]:
     """Pending messages for a pull channel's user, marked sent as they are handed over."""
     rows = (await session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.user_id == user_id, OutboxMessage.status == "pending",
+        .where(OutboxMessage.user_id == user_id, OutboxMessage.status == OutboxStatus.PENDING,
                OutboxMessage.not_before <= now)
         .order_by(OutboxMessage.id)
     )).all()
     for row in rows:
-        row.status, row.sent_at = "sent", now
+        row.status, row.sent_at = OutboxStatus.SENT, now
     return [from_payload(row.payload) for row in rows]

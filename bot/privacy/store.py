@@ -16,6 +16,7 @@ from bot.broadcast.store import cancel as cancel_broadcast
 from bot.storage.models import (
     AuditEntry,
     Broadcast,
+    BroadcastStatus,
     EventSubscription,
     QuestionFollowup,
     QuestionLog,
@@ -91,7 +92,7 @@ async def questions_page(session: AsyncSession, user_id: int, page: int,
 
 async def _scheduled_broadcasts(session: AsyncSession, user_id: int) -> list[Broadcast]:
     return list(await session.scalars(select(Broadcast).where(
-        Broadcast.sender_user_id == user_id, Broadcast.status == "queued")))
+        Broadcast.sender_user_id == user_id, Broadcast.status == BroadcastStatus.QUEUED)))
 
 
 async def forget_person(session: AsyncSession, user: UserRow, now: datetime) -> None:

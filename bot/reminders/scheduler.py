@@ -23,6 +23,7 @@ from bot.delivery.outbox import enqueue
 from bot.storage.models import (
     EventSubscription,
     OutboxMessage,
+    OutboxStatus,
     Registration,
     RegistrationStatus,
     TrainingSession,
@@ -43,8 +44,8 @@ async def cancel_session_reminders(session: AsyncSession, session_id: str) -> in
         update(OutboxMessage)
         .where(OutboxMessage.source_kind == "reminder",
                OutboxMessage.source_id.like(f"t:{session_id}:%"),
-               OutboxMessage.status == "pending")
-        .values(status="cancelled"))
+               OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED))
     return int(result.rowcount or 0)
 
 

@@ -25,6 +25,38 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class SessionStatus(StrEnum):
+    """A training session's state, as stored in training_sessions.status."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class OutboxStatus(StrEnum):
+    """An outbox row's state: pending until the engine records what the send came to."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    BLOCKED = "blocked"
+    INVALID = "invalid"
+    FAILED = "failed"  # gave up after the last retry
+    CANCELLED = "cancelled"  # a stopped broadcast, a reminder for a closed session
+
+
+class BroadcastStatus(StrEnum):
+    QUEUED = "queued"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class RegistrationStatus(StrEnum):
+    """A registration's state, as stored in registrations.status."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -125,20 +157,12 @@ class TrainingSession(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)
     extra_fields: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(12), default="open")  # open | closed
+    status: Mapped[str] = mapped_column(String(12), default=SessionStatus.OPEN)
     source: Mapped[str] = mapped_column(String(8), default="cli")  # yaml | cli
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" and self.title_en else self.title_vi
-
-
-class RegistrationStatus(StrEnum):
-    """A registration's state, as stored in registrations.status."""
-
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
 
 
 class Registration(Base):
@@ -188,7 +212,7 @@ class OutboxMessage(Base):
     chat_id: Mapped[str] = mapped_column(String(128))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     not_before: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -245,7 +269,7 @@ class Broadcast(Base):
     text: Mapped[str] = mapped_column(Text)
     not_before: Mapped[datetime] = mapped_column(DateTime)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued|done|cancelled
+    status: Mapped[str] = mapped_column(String(12), default=BroadcastStatus.QUEUED)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

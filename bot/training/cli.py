@@ -15,7 +15,13 @@ from bot.app import App
 from bot.catalogue import text as catalogue_text
 from bot.core.messages import Reply
 from bot.delivery.outbox import enqueue
-from bot.storage.models import Registration, RegistrationStatus, TrainingSession, User
+from bot.storage.models import (
+    Registration,
+    RegistrationStatus,
+    SessionStatus,
+    TrainingSession,
+    User,
+)
 from bot.time import show, stored_now, to_stored
 from bot.training.export import write_csv, write_xlsx
 from bot.training.store import ACTIVE, registered_users, seat_counts, watchers
@@ -100,7 +106,7 @@ async def _add(app: App, session: AsyncSession, args: argparse.Namespace) -> int
         description_en=args.description, starts_at=to_stored(start), ends_at=to_stored(end),
         deadline=to_stored(deadline) if deadline else None, place=args.place, link=args.link,
         commune_code=args.commune, capacity=args.capacity, seats_taken=0, extra_fields=[],
-        status="open", source="cli", updated_at=now)
+        status=SessionStatus.OPEN, source="cli", updated_at=now)
     session.add(training)
     await session.flush()
     told = 0
@@ -144,7 +150,7 @@ async def _tell_registrants(app: App, session: AsyncSession, training: TrainingS
 
 
 async def _close(app: App, session: AsyncSession, training: TrainingSession) -> int:
-    training.status = "closed"
+    training.status = SessionStatus.CLOSED
     training.updated_at = stored_now(app.services.clock)
     told = await _tell_registrants(app, session, training, "session_closed_notice", "closed")
     print(f"closed {training.id}; {told} registrants will be told")

@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Registration, RegistrationStatus, SessionWatch, TrainingSession, User
+from bot.storage.models import (
+    Registration,
+    RegistrationStatus,
+    SessionStatus,
+    SessionWatch,
+    TrainingSession,
+    User,
+)
 from bot.time import to_stored
 from knowledge.audience import SESSION_AUDIENCES, Audience
 from knowledge.trainings import SessionSpec
@@ -27,7 +34,8 @@ def closes_at(training: TrainingSession) -> datetime:
 
 
 def is_open(training: TrainingSession, now: datetime) -> bool:
-    return training.status == "open" and training.capacity > 0 and now < closes_at(training)
+    return (training.status == SessionStatus.OPEN and training.capacity > 0
+            and now < closes_at(training))
 
 
 async def sync_from_yaml(session: AsyncSession, specs: list[SessionSpec]) -> None:
@@ -35,7 +43,8 @@ async def sync_from_yaml(session: AsyncSession, specs: list[SessionSpec]) -> Non
     for spec in specs:
         row = await session.get(TrainingSession, spec.id)
         if row is None:
-            row = TrainingSession(id=spec.id, seats_taken=0, status="open", source="yaml")
+            row = TrainingSession(id=spec.id, seats_taken=0, status=SessionStatus.OPEN,
+                                  source="yaml")
             session.add(row)
         row.title_vi, row.title_en = spec.title["vi"], spec.title["en"]
         row.audience = spec.audience
@@ -58,7 +67,7 @@ async def open_sessions(session: AsyncSession, now: datetime,
                         audience: str | None = None) -> list[TrainingSession]:
     rows = await session.scalars(
         select(TrainingSession)
-        .where(TrainingSession.status == "open", TrainingSession.capacity > 0,
+        .where(TrainingSession.status == SessionStatus.OPEN, TrainingSession.capacity > 0,
                or_(and_(TrainingSession.deadline.is_(None), TrainingSession.starts_at > now),
                    TrainingSession.deadline > now))
         .where(_audience_filter(audience))
