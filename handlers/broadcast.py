@@ -26,7 +26,7 @@ from bot.broadcast.store import (
 from bot.core import payloads
 from bot.core.flow import UNHANDLED, StepResult
 from bot.core.messages import Option, Reply
-from bot.core.payloads import Action
+from bot.core.payloads import Action, item
 from bot.core.turn import Turn
 from bot.storage.models import BroadcastStatus, OutboxStatus, StaffRole
 from bot.time import show, stored_now, to_stored
@@ -38,6 +38,8 @@ from knowledge.trainings import parse_local
 
 FLOW = "broadcast"
 LIST_FLOW = "broadcasts"
+SESSION = "s"  # item kinds: a session with registrants, a queued broadcast to stop
+BROADCAST = "b"
 _SHORT_TIME = re.compile(r"^\s*(\d{1,2})[:h](\d{2})\s+(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\s*$")
 
 
@@ -168,9 +170,10 @@ async def _audience_step(turn: Turn, role: StaffRole) -> list[Reply]:
 
 async def _session_step(turn: Turn, role: StaffRole) -> list[Reply]:
     """The registrants of one training session."""
-    if not turn.choice or not turn.choice.startswith("s"):
+    session_id = turn.picked(SESSION)
+    if session_id is None:
         return await _on_target(turn, "session")
-    turn.remember(session=turn.choice[1:], communes=None)
+    turn.remember(session=session_id, communes=None)
     return _ask_text(turn)
 
 
@@ -252,7 +255,7 @@ async def _on_target(turn: Turn, forced: str | None = None) -> list[Reply]:
             return [turn.say("broadcast_no_sessions"), *await start(turn)]
         turn.goto("session")
         return [turn.say("broadcast_ask_session", options=[
-            turn.raw_option(s.title(turn.lang)[:60], f"s{s.id}") for s in sessions])]
+            turn.raw_option(s.title(turn.lang)[:60], item(SESSION, s.id)) for s in sessions])]
     return await start(turn)
 
 
@@ -322,7 +325,7 @@ async def recent(turn: Turn) -> list[Reply]:
             failed=tally.get(OutboxStatus.FAILED, 0) + tally.get(OutboxStatus.INVALID, 0),
             status=turn.t(f"status_{b.status}")))
         if b.status == BroadcastStatus.QUEUED:
-            options.append(turn.option("opt_stop_broadcast", f"b{b.id}", id=b.id))
+            options.append(turn.option("opt_stop_broadcast", item(BROADCAST, b.id), id=b.id))
     turn.start(LIST_FLOW, "list")
     return [turn.say("broadcasts_list", items="\n".join(items),
                      options=[*options, *menu_options(turn)])]
@@ -333,9 +336,10 @@ async def recent_step(turn: Turn) -> StepResult:
     role = await _role(turn)
     if role is None:
         return _refuse(turn, "broadcast_role_gone")
-    if not turn.choice or not turn.choice.startswith("b") or not turn.choice[1:].isdigit():
+    broadcast_id = turn.picked(BROADCAST)
+    if broadcast_id is None or not broadcast_id.isdigit():
         return UNHANDLED
-    broadcast = await broadcast_by_id(turn.session, int(turn.choice[1:]))
+    broadcast = await broadcast_by_id(turn.session, int(broadcast_id))
     if broadcast is None or (role.role == "commune" and broadcast.actor != actor(turn)):
         return _refuse(turn, "stale_option")
     held = await cancel(turn.session, broadcast, actor(turn), stored_now(turn.clock))

@@ -10,10 +10,12 @@ from collections.abc import Callable
 
 from bot.core.flow import UNHANDLED, StepResult
 from bot.core.messages import Reply
+from bot.core.payloads import item
 from bot.core.turn import Turn
 from knowledge.focus import focus
 
 SKIP = "skip"
+COMMUNE = "c"  # item kind: a commune of the offered list, by its code
 RETRY = "retry"
 
 
@@ -36,8 +38,9 @@ def pick(turn: Turn) -> tuple[str | None, list[Reply]]:
             return None, []
         if turn.choice == RETRY:
             return None, [ask(turn)]
-        if turn.choice.startswith("c") and turn.services.communes.get(turn.choice[1:]):
-            return turn.choice[1:], []
+        code = turn.picked(COMMUNE)
+        if code and turn.services.communes.get(code):
+            return code, []
         return None, [ask(turn)]
     if not any(ch.isalnum() for ch in turn.text):
         return None, [ask(turn)]
@@ -50,7 +53,7 @@ def pick(turn: Turn) -> tuple[str | None, list[Reply]]:
                      text=turn.text[:60])
         ]
     options = [
-        turn.raw_option(label(turn, c.code, result.via_old_name.get(c.code)), f"c{c.code}")
+        turn.raw_option(label(turn, c.code, result.via_old_name.get(c.code)), item(COMMUNE, c.code))
         for c in result.communes
     ]
     options.append(turn.option("commune_none_of_these", RETRY))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.flow import UNHANDLED, Step, StepResult, run_step
 from bot.core.messages import Reply
+from bot.core.payloads import item
 from bot.core.turn import Turn
 from bot.delivery.outbox import enqueue
 from bot.storage.models import Registration, RegistrationStatus
@@ -18,6 +19,7 @@ from bot.training.store import (
 from handlers.menu import menu_options
 
 FLOW = "mine"
+REGISTRATION = "c"  # item kind: one of the person's sign-ups, by id
 
 
 async def show_mine(turn: Turn) -> list[Reply]:
@@ -37,7 +39,8 @@ async def show_mine(turn: Turn) -> list[Reply]:
         title = training.title(turn.lang)
         items.append(turn.t("mine_item", title=title, start=show(training.starts_at, tz, turn.lang),
                             state=state))
-        options.append(turn.option("opt_cancel_reg", f"c{registration.id}", title=title[:40]))
+        options.append(turn.option("opt_cancel_reg", item(REGISTRATION, registration.id),
+                                   title=title[:40]))
     turn.start(FLOW, "list")
     return [turn.say("mine_list", items="\n".join(items), options=[*options, *menu_options(turn)])]
 
@@ -61,9 +64,10 @@ async def step(turn: Turn) -> StepResult:
 
 async def _list_step(turn: Turn) -> StepResult:
     """A sign-up picked to cancel (only one's own); anything typed goes to the FAQ."""
-    if turn.choice is None or not turn.choice.startswith("c"):
+    picked = turn.picked(REGISTRATION)
+    if picked is None:
         return UNHANDLED
-    registration = await _own(turn, turn.choice[1:])
+    registration = await _own(turn, picked)
     if registration is None:
         return await show_mine(turn)
     turn.goto("confirm")

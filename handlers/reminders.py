@@ -7,7 +7,7 @@ from datetime import UTC
 from bot.core import payloads
 from bot.core.flow import UNHANDLED, StepResult
 from bot.core.messages import Option, Reply
-from bot.core.payloads import Action
+from bot.core.payloads import Action, item
 from bot.core.turn import Turn
 from bot.reminders.subscriptions import subscribe as add_subscription
 from bot.reminders.subscriptions import subscribed_event_ids, unsubscribe
@@ -16,6 +16,8 @@ from handlers.menu import menu_options
 from knowledge.events import Event
 
 FLOW = "reminders"
+REMIND = "s"  # item kinds: an event to be reminded of, a reminder to cancel
+UNSUBSCRIBE = "u"
 
 
 def _title(turn: Turn, event: Event) -> str:
@@ -54,7 +56,7 @@ async def events_menu(turn: Turn) -> list[Reply]:
     mine = await _subscribed(turn)
     items = [turn.t("event_item", title=_title(turn, e), when=when, place=e.place)
              for e, when in coming]
-    remind = [turn.option("opt_remind_me", f"s{e.id}", title=_title(turn, e)[:40])
+    remind = [turn.option("opt_remind_me", item(REMIND, e.id), title=_title(turn, e)[:40])
               for e, _ in coming if e.id not in mine]
     return [turn.say("events_list", items="\n".join(items),
                      options=[*remind, *options, *menu_options(turn)])]
@@ -82,7 +84,7 @@ async def mine(turn: Turn) -> list[Reply]:
     turn.start(FLOW, "mine")
     items = [turn.t("reminder_item", title=_title(turn, e), when=_when(turn, e) or "—")
              for e in subscribed]
-    options = [turn.option("opt_unsubscribe", f"u{e.id}", title=_title(turn, e)[:40])
+    options = [turn.option("opt_unsubscribe", item(UNSUBSCRIBE, e.id), title=_title(turn, e)[:40])
                for e in subscribed]
     return [turn.say("reminders_list", items="\n".join(items),
                      options=[*options, *menu_options(turn)])]
@@ -90,11 +92,10 @@ async def mine(turn: Turn) -> list[Reply]:
 
 async def step(turn: Turn) -> StepResult:
     """Both lists: "Nhắc tôi" (s<id>) subscribes, a cancel (u<id>) unsubscribes."""
-    choice = turn.choice or ""
-    if choice.startswith("s"):
-        return await subscribe(turn, choice[1:])
-    if choice.startswith("u"):
-        return await _unsubscribe(turn, choice[1:])
+    if (event_id := turn.picked(REMIND)) is not None:
+        return await subscribe(turn, event_id)
+    if (event_id := turn.picked(UNSUBSCRIBE)) is not None:
+        return await _unsubscribe(turn, event_id)
     return UNHANDLED
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from bot.core import payloads
 from bot.core.flow import UNHANDLED, Step, StepResult
 from bot.core.messages import Attachment, Option, Reply
-from bot.core.payloads import Action
+from bot.core.payloads import Action, item
 from bot.core.turn import Turn
 from bot.storage.models import RegistrationStatus, TrainingSession
 from bot.time import show, show_day, stored_now
@@ -35,6 +35,8 @@ from knowledge.audience import Audience
 
 FLOW = "signup"
 WATCH = "watch"
+SESSION = "s"  # item kinds: a session of the list, a choice of an extra field
+FIELD_CHOICE = "x"
 
 
 def _when(turn: Turn, training: TrainingSession) -> str:
@@ -50,7 +52,7 @@ async def start(turn: Turn, session_id: str | None = None) -> list[Reply]:
     turn.start(FLOW, "choose")
     if session_id:
         turn.remember(offered=[session_id])
-        turn.choice = "s0"
+        turn.choice = item(SESSION, 0)
         return await _pick(turn)
     return await _list(turn)
 
@@ -80,7 +82,7 @@ async def _list(turn: Turn) -> list[Reply]:
                             start=_when(turn, training), place=training.place, seats=seats))
         # The payload names the session by its place in this list: an id of up to
         # 40 characters would not fit Telegram's 64 bytes next to the step's nonce.
-        options.append(turn.raw_option(training.title(turn.lang)[:60], f"s{n - 1}"))
+        options.append(turn.raw_option(training.title(turn.lang)[:60], item(SESSION, n - 1)))
     options.append(turn.option("opt_abort", "abort"))
     turn.goto("choose")
     turn.remember(offered=[training.id for training in sessions])
@@ -126,7 +128,8 @@ def _ask_field(turn: Turn, spec: dict[str, Any], problem: str = "ask_field") -> 
     label = spec["label"].get(turn.lang) or spec["label"]["vi"]
     options = []
     if spec["type"] == "choice":
-        options = [turn.raw_option(choice, f"x{i}") for i, choice in enumerate(spec["choices"])]
+        options = [turn.raw_option(choice, item(FIELD_CHOICE, i))
+                   for i, choice in enumerate(spec["choices"])]
     return turn.say(problem, options=options, label=label)
 
 
@@ -224,13 +227,11 @@ async def _choose(turn: Turn) -> StepResult:
 
 
 async def _pick(turn: Turn) -> list[Reply]:
-    if turn.choice is None or not turn.choice.startswith("s"):
-        return await _list(turn)
     offered = turn.data.get("offered") or []
-    index = turn.choice[1:]
-    if not index.isdigit() or int(index) >= len(offered):
+    index = turn.picked_index(SESSION, len(offered))
+    if index is None:
         return await _list(turn)
-    turn.remember(session=offered[int(index)])
+    turn.remember(session=offered[index])
     training = await _training(turn)
     if training is None:
         return await _gone(turn)
@@ -294,11 +295,11 @@ def _on_field(turn: Turn, training: TrainingSession) -> list[Reply]:
         return _next_field(turn, training, index)
     spec = fields[index]
     text = turn.text
-    picked = (turn.choice or "")[1:]
-    if turn.choice and turn.choice.startswith("x") and spec["type"] == "choice":
-        if not picked.isdigit() or int(picked) >= len(spec["choices"]):
+    if turn.picked(FIELD_CHOICE) is not None and spec["type"] == "choice":
+        picked = turn.picked_index(FIELD_CHOICE, len(spec["choices"]))
+        if picked is None:
             return [_ask_field(turn, spec, "field_choice")]
-        text = spec["choices"][int(picked)]
+        text = spec["choices"][picked]
     value, problem = check_extra(spec, text)
     if problem:
         return [_ask_field(turn, spec, problem)]

@@ -27,3 +27,15 @@ def test_a_payload_a_channel_cannot_carry_fails_when_built() -> None:
 def test_a_misspelt_action_fails_at_once() -> None:
     with pytest.raises(AttributeError):
         _ = Action.MINEE  # type: ignore[attr-defined]
+
+
+def test_a_list_item_is_named_by_one_letter_and_read_back_only_for_that_letter() -> None:
+    assert payloads.item("b", 17) == "b17"
+    assert payloads.item_key("b17", "b") == "17"
+    assert payloads.item_key("s17", "b") is None  # another list's item
+    assert payloads.item_key("b", "b") is None and payloads.item_key(None, "b") is None
+    assert payloads.item_index("s2", "s", 3) == 2
+    assert payloads.item_index("s3", "s", 3) is None  # past the list
+    assert payloads.item_index("s-1", "s", 3) is None and payloads.item_index("sx", "s", 3) is None
+    with pytest.raises(ValueError):
+        payloads.item("bb", 1)

@@ -100,6 +100,14 @@ class Turn:
         self.emitted_dialog_options = True
         return Option(label, payload)
 
+    def picked(self, kind: str) -> str | None:
+        """The key of the list item chosen at this step, if one of KIND was ("b17" → "17")."""
+        return payloads.item_key(self.choice, kind)
+
+    def picked_index(self, kind: str, count: int) -> int | None:
+        """The place of the item of KIND chosen from a list of COUNT, or None."""
+        return payloads.item_index(self.choice, kind, count)
+
     def reoffer(self) -> list[Option]:
         """The options this step offered last time, still valid (after a forged choice)."""
         self._nonce = self.state.nonce or self._nonce
