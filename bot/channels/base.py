@@ -9,9 +9,11 @@ the delivery engine sends through `deliver`.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from bot.channels.ordering import ChatLocks
 from bot.delivery.outcome import Outcome, Result
 
 if TYPE_CHECKING:
@@ -34,6 +36,20 @@ class Channel(Protocol):
     async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
         """Send one reply the bot sends on its own; the outcome tells the engine what next."""
         ...
+
+
+class PlatformChannel:
+    """What every platform channel keeps: the app, its settings, the secret its webhook
+    checks, and one lock per chat so that a chat's updates are handled in order."""
+
+    name: str
+
+    def __init__(self, app: App, config: PlatformConfig) -> None:
+        assert config.token
+        self.app = app
+        self.config = config
+        self.secret = config.webhook.secret_token or secrets.token_urlsafe(32)
+        self.chat_lock = ChatLocks()
 
 
 async def settle(app: App, incoming: Incoming, outcome: Outcome) -> None:

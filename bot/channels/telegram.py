@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -31,9 +30,8 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
-from bot.channels.base import settle
+from bot.channels.base import PlatformChannel, settle
 from bot.channels.formatting import split_text, to_telegram_html
-from bot.channels.ordering import ChatLocks
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_workers import UpdateFanout, read_updates
 from bot.config import PlatformConfig
@@ -93,17 +91,13 @@ def application_builder(config: PlatformConfig) -> ApplicationBuilder[Any, Any, 
         AiohttpRequest(pool_size=1))
 
 
-class TelegramChannel:
+class TelegramChannel(PlatformChannel):
     """The Channel protocol (bot/channels/base.py) on python-telegram-bot."""
 
     name = CHANNEL
 
     def __init__(self, app: App, config: PlatformConfig) -> None:
-        assert config.token
-        self.app = app
-        self.config = config
-        self.secret = config.webhook.secret_token or secrets.token_urlsafe(32)
-        self.chat_lock = ChatLocks()
+        super().__init__(app, config)
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.username: str | None = None
         self.fanout: UpdateFanout | None = None

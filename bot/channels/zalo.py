@@ -14,7 +14,6 @@ import asyncio
 import hmac
 import logging
 import re
-import secrets
 from typing import Any
 
 import aiohttp
@@ -22,9 +21,8 @@ from aiohttp import web
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
-from bot.channels.base import settle
+from bot.channels.base import PlatformChannel, settle
 from bot.channels.formatting import split_text, to_plain
-from bot.channels.ordering import ChatLocks
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Reply
 from bot.core.options import numbered
@@ -109,17 +107,13 @@ def unwrap(body: Any) -> dict[str, Any] | None:
     return body if isinstance(body.get("message"), dict) else None
 
 
-class ZaloChannel:
+class ZaloChannel(PlatformChannel):
     """The Channel protocol (bot/channels/base.py) on the Zalo Bot Platform API."""
 
     name = CHANNEL
 
     def __init__(self, app: App, config: PlatformConfig) -> None:
-        assert config.token
-        self.app = app
-        self.config = config
-        self.secret = config.webhook.secret_token or secrets.token_urlsafe(32)
-        self.chat_lock = ChatLocks()
+        super().__init__(app, config)
         self.http: aiohttp.ClientSession | None = None
         self.client: ZaloClient | None = None
         self.tasks: set[asyncio.Task[None]] = set()

@@ -85,7 +85,8 @@ class Turn:
         self.state.step = step
 
     def remember(self, **data: Any) -> None:
-        # Reassign so SQLAlchemy sees the JSON column change.
+        # A new dict, not an update in place: TurnRows.save compares with the loaded
+        # value, and a dict changed in place would compare equal to itself.
         self.state.data = {**self.state.data, **data}
 
     def finish(self) -> None:
