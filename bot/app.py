@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,9 +14,12 @@ from bot.config import Config
 from bot.core.router import Conversation
 from bot.core.services import Services
 from bot.storage.database import create_engine, session_factory
-from bot.time import Clock, SystemClock
+from bot.time import Clock, SystemClock, stored_now
 from knowledge import kb as knowledge_base
 from knowledge.communes import CommunePicker, load_communes
+
+if TYPE_CHECKING:
+    from bot.inbox.store import Received
 
 
 @dataclass
@@ -23,6 +28,8 @@ class App:
     engine: AsyncEngine
     services: Services
     conversation: Conversation
+    # Set by this process's receivers when they store an update: the inbox worker wakes.
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def healthy(self) -> bool:
         try:
@@ -31,6 +38,28 @@ class App:
             return True
         except Exception:
             return False
+
+    async def status(self) -> dict[str, object]:
+        """What waits: the inbox's lag and the outbox's backlog (for /healthz and `status`)."""
+        from bot.delivery import outbox
+        from bot.inbox import store
+
+        now = stored_now(self.services.clock)
+        async with self.services.sessions() as session:
+            inbox = await store.backlog(session, now)
+            waiting, oldest_due = await outbox.backlog(session, now)
+        lag = round(inbox.oldest_pending_seconds, 1)
+        return {"inbox": {"pending": inbox.pending, "lag_seconds": lag,
+                          "failed": inbox.failed, "parked": inbox.parked},
+                "outbox": {"due": waiting, "oldest_due_seconds": round(oldest_due, 1)}}
+
+    async def store_received(self, items: list[Received]) -> None:
+        """A receiver's batch into the inbox, committed before it is acknowledged."""
+        from bot.inbox.store import store
+
+        async with self.services.sessions() as session, session.begin():
+            await store(session, items, stored_now(self.services.clock))
+        self.arrived.set()
 
     async def close(self) -> None:
         await self.services.question_log.close()

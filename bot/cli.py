@@ -53,8 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the web chat, configured chat platforms and workers")
-    sub.add_parser("deliver", help="run only a delivery worker (add more next to `run` on "
-                                   "PostgreSQL)")
+    sub.add_parser("worker", aliases=["deliver"],
+                   help="answer stored updates and deliver, receiving nothing (add any number "
+                        "next to `run` on PostgreSQL)")
+    sub.add_parser("status", help="what waits: inbox lag, outbox backlog per channel")
     worker = sub.add_parser("telegram-worker", help=argparse.SUPPRESS)
     worker.add_argument("--index", type=int, default=1)
     chat = sub.add_parser("chat", help="chat with the bot in this terminal")
@@ -104,8 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run_loop(_run(config))
-        if args.command == "deliver":
+        if args.command in ("worker", "deliver"):
             return _run_loop(_run(config, receive=False))
+        if args.command == "status":
+            return asyncio.run(_status(config))
         if args.command == "telegram-worker":
             return _run_loop(_telegram_worker(config, args.index))
         if args.command == "chat":
@@ -187,10 +191,10 @@ def _run_loop(main: Coroutine[Any, Any, int]) -> int:
 
 
 async def _run(config: Config, receive: bool = True) -> int:
-    """`run` (everything) or, with RECEIVE false, `deliver` (a sending worker only)."""
+    """`run` (receivers, web, one worker) or, with RECEIVE false, `worker` (answers what
+    the receivers stored and delivers; no receiver)."""
     from bot.app import build
     from bot.channels.web import start_web
-    from bot.delivery.engine import DeliveryEngine
 
     started = time.perf_counter()
     app = await build(config)
@@ -198,15 +202,12 @@ async def _run(config: Config, receive: bool = True) -> int:
     if receive:
         runner = await start_web(app, config.web_host, config.web_port)
         log.info("channel web: chat page at http://%s:%d/", config.web_host, config.web_port)
-    worker = DeliveryEngine(app.services.sessions, app.services.clock, config.delivery_rates,
-                            per_chat_rates={"telegram": 1.0},
-                            lease_seconds=config.delivery_lease_seconds)
     from bot.channels.base import start_configured
+    from bot.inbox.worker import workers_for
 
     channels = await start_configured(app, config, receive)
-    for channel in channels:
-        worker.register(channel.name, channel.deliver)
-    worker.start()
+    workers = workers_for(app, channels)
+    workers.start()
     from bot.broadcast.store import monitor
     from bot.reminders.scheduler import scheduler
 
@@ -224,13 +225,37 @@ async def _run(config: Config, receive: bool = True) -> int:
     for task in background:
         task.cancel()
     await asyncio.gather(*background, return_exceptions=True)
-    await worker.stop()
+    # The worker finishes the turns in hand; what the receivers store after that waits,
+    # durable, in the inbox for the next start (or another worker).
+    await workers.stop()
     for channel in channels:
         await channel.stop()
     if runner is not None:
         await runner.cleanup()
     await app.close()
     return 0
+
+
+async def _status(config: Config) -> int:
+    from bot.app import build
+
+    app = await build(config, upgrade=False)
+    try:
+        status = await app.status()
+    finally:
+        await app.close()
+    inbox, outbox = status["inbox"], status["outbox"]
+    assert isinstance(inbox, dict) and isinstance(outbox, dict)
+    print(f"inbox: {sum(inbox['pending'].values())} pending "
+          f"({_per_channel(inbox['pending'])}), oldest waiting {inbox['lag_seconds']} s; "
+          f"{inbox['failed']} unreadable, {inbox['parked']} parked")
+    print(f"outbox: {sum(outbox['due'].values())} due ({_per_channel(outbox['due'])}), "
+          f"oldest waiting {outbox['oldest_due_seconds']} s")
+    return 0
+
+
+def _per_channel(counts: dict[str, int]) -> str:
+    return ", ".join(f"{channel} {n}" for channel, n in sorted(counts.items())) or "none"
 
 
 async def _telegram_worker(config: Config, index: int) -> int:

@@ -70,6 +70,7 @@ class Config:
     max_message_chars: int = 4000
     max_concurrent_turns: int = 8
     delivery_lease_seconds: float = 60.0
+    keep_days: float = 7.0  # handled updates and sent messages are pruned after this
     log_level: str = "INFO"
     source: Path | None = None  # the file it was read from; worker processes read it too
 
@@ -212,11 +213,13 @@ def _read_reminders(cfg: Config, raw: dict[str, Any]) -> None:
 
 
 def _read_delivery(cfg: Config, raw: dict[str, Any]) -> None:
-    """delivery.lease_seconds and delivery.<channel>.rate_per_second."""
+    """delivery.lease_seconds, delivery.keep_days and delivery.<channel>.rate_per_second."""
     delivery = _section(raw, "delivery")
     if "lease_seconds" in delivery:
         cfg.delivery_lease_seconds = _positive(delivery.pop("lease_seconds"),
                                                "delivery.lease_seconds", 60.0) or 60.0
+    if "keep_days" in delivery:
+        cfg.keep_days = _positive(delivery.pop("keep_days"), "delivery.keep_days", 7.0) or 7.0
     for channel, settings in delivery.items():
         if not isinstance(settings, dict):
             raise ConfigError(f"delivery.{channel}: must be a mapping with rate_per_second")

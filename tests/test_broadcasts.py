@@ -179,7 +179,7 @@ async def test_delivered_broadcasts_carry_stop_news_and_the_sender_gets_a_report
     assert "tắt tin" in seen[0].text
     assert "&lt;b&gt;Không&lt;/b&gt;" in to_telegram_html(seen[0].text)  # inert
     assert await finish_done(app.services.sessions, FixedClock(TODAY)) == 1
-    report = await app.conversation.inbox("web", "boss")
+    report = await app.conversation.waiting("web", "boss")
     assert "1/2 người nhận được, 1 đã chặn bot" in report[0].text
 
 
@@ -238,7 +238,7 @@ async def test_the_sender_of_a_big_broadcast_hears_how_it_is_going(app) -> None:
     await finish_done(app.services.sessions, later)
     await finish_done(app.services.sessions, later)  # same minute: no second message
     app.services.clock = later
-    progress = await app.conversation.inbox("web", "boss")
+    progress = await app.conversation.waiting("web", "boss")
     assert len(progress) == 1 and "đã gửi 0/120" in progress[0].text
 
 

@@ -16,10 +16,10 @@ from bot.channels.zalo import ZaloChannel
 from bot.delivery.outcome import SENT, Outcome, Result, with_retries
 
 
-def test_each_platform_channel_has_the_protocols_name_start_stop_and_deliver() -> None:
+def test_each_platform_channel_has_the_protocols_name_start_stop_reply_and_deliver() -> None:
     for cls, name in ((TelegramChannel, "telegram"), (ZaloChannel, "zalo")):
         assert cls.name == name
-        for method in ("start", "stop", "deliver"):
+        for method in ("start", "stop", "reply", "deliver"):
             assert inspect.iscoroutinefunction(getattr(cls, method)), (cls, method)
         assert "receive" in inspect.signature(cls.start).parameters
         assert set(inspect.signature(cls.deliver).parameters) >= {"chat_id", "reply"}

@@ -54,7 +54,7 @@ async def test_upgrading_twice_is_harmless(database_url: str) -> None:
         await migrate.upgrade(engine)
         async with engine.connect() as conn:
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-        assert version == "0008"
+        assert version == migrate.head_revision() == "0009"
     finally:
         await engine.dispose()
 
@@ -177,3 +177,22 @@ async def test_a_dialog_change_stamps_its_time_and_an_unchanged_turn_does_not(ap
         state = await session.get(DialogState, user.id)
     assert state.flow is None
     assert state.updated_at == (started + timedelta(minutes=5)).replace(tzinfo=None)
+
+
+async def test_the_migrations_build_exactly_the_tables_the_models_describe(
+        database_url: str) -> None:
+    """A column, index or constraint added to a model without a migration fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from bot.storage.models import Base
+
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            drift = await conn.run_sync(lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"compare_type": False}), Base.metadata))
+    finally:
+        await engine.dispose()
+    assert drift == []

@@ -166,7 +166,7 @@ async def test_cancelling_frees_the_seat_for_the_first_waiting_who_is_told(app) 
     assert "Đã hủy đăng ký" in anna.text()
     statuses = {r.full_name: r.status for r in await registrations(app)}
     assert statuses == {"Nguyễn Văn An": "cancelled", "Lê Văn Bình": "confirmed"}
-    inbox = await app.conversation.inbox("web", "binh")
+    inbox = await app.conversation.waiting("web", "binh")
     assert len(inbox) == 1 and "đã có chỗ cho bạn" in inbox[0].text
 
 
@@ -307,7 +307,7 @@ async def test_adding_a_session_tells_the_people_waiting_for_one(app, config_fil
     assert await run(app, args) == 0
     async with app.services.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
-    inbox = await app.conversation.inbox("web", "u1")
+    inbox = await app.conversation.waiting("web", "u1")
     assert "Có lớp tập huấn mới" in inbox[0].text
 
 

@@ -69,7 +69,10 @@ async def test_malformed_requests_get_a_400_with_a_reason(client, body: bytes) -
 async def test_healthz_checks_the_database(client, app) -> None:
     response = await client.get("/healthz")
     assert response.status == 200
-    assert (await response.json())["status"] == "ok"
+    health = await response.json()
+    assert health["status"] == "ok"
+    assert health["inbox"] == {"pending": {}, "lag_seconds": 0.0, "failed": 0, "parked": 0}
+    assert health["outbox"] == {"due": {}, "oldest_due_seconds": 0.0}
 
 
 async def test_healthz_is_503_when_the_database_is_gone(tmp_path) -> None:

@@ -20,6 +20,7 @@ from bot.channels.zalo import ZaloChannel, render
 from bot.core.messages import Option, Reply
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.outcome import SENT
+from bot.inbox.worker import workers_for
 from bot.storage.models import User
 from bot.time import FixedClock
 
@@ -52,7 +53,10 @@ async def zalo(
     app = await build(config, clock=FixedClock(TODAY))
     channel = ZaloChannel(app, config.zalo)
     assert await channel.start()
+    workers = workers_for(app, [channel])
+    workers.start()
     yield fake, app, channel
+    await workers.stop()
     await channel.stop()
     await app.close()
 
@@ -115,11 +119,14 @@ async def test_a_re_sent_update_is_ignored_even_after_a_restart(fake, database_u
         app = await build(config, clock=FixedClock(TODAY))
         channel = ZaloChannel(app, config.zalo)
         assert await channel.start()
+        workers = workers_for(app, [channel])
+        workers.start()
         fake.queue.put_nowait(update)
         fake.queue.put_nowait(update)
         if round_ == 0:
             await fake.wait_text("u7", "cá nhân")
         await asyncio.sleep(1.0)
+        await workers.stop()
         await channel.stop()
         await app.close()
     assert len(fake.sent_to("u7")) == 1
@@ -281,22 +288,24 @@ async def test_a_refused_token_stops_zalo_but_the_web_chat_keeps_running(
     assert "channel web" in output and "wrong-token" not in output
 
 
-async def test_remembered_message_ids_are_forgotten_after_a_week(zalo) -> None:
+async def test_handled_updates_and_sent_replies_are_deleted_after_a_week(zalo) -> None:
     from datetime import timedelta
 
     from sqlalchemy import func, select
 
     from bot.reminders.housekeeping import prune
-    from bot.storage.models import ProcessedMessage
+    from bot.storage.models import InboxMessage, OutboxMessage
 
     fake, app, _ = zalo
     fake.push("u12", "xin chào", message_id="old-1")
     await fake.wait_text("u12", "Xin chào")
+    await asyncio.sleep(0.3)  # the reply's outcome is recorded after it is sent
     assert await prune(app.services) == 0
     app.services.clock = FixedClock(TODAY + timedelta(days=8))
-    assert await prune(app.services) == 1
+    assert await prune(app.services, batch=1) == 2  # the update and its one reply
     async with app.services.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(ProcessedMessage)) == 0
+        assert await session.scalar(select(func.count()).select_from(InboxMessage)) == 0
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
 async def test_a_zalo_user_who_blocked_the_bot_is_flagged_and_left_alone(zalo) -> None:

@@ -33,6 +33,10 @@ class Channel(Protocol):
 
     async def stop(self) -> None: ...
 
+    async def reply(self, chat_id: str, reply: Reply) -> Outcome:
+        """Answer someone waiting, retried here; the outcome is final."""
+        ...
+
     async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
         """Send one reply the bot sends on its own; the outcome tells the engine what next."""
         ...

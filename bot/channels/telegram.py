@@ -217,7 +217,7 @@ class TelegramChannel(PlatformChannel):
         async with self.chat_lock(incoming.chat_id):  # one chat's updates are handled in order
             replies = await self.app.conversation.handle(incoming)
             for reply in replies:
-                outcome = await self.send(incoming.chat_id, reply)
+                outcome = await self.reply(incoming.chat_id, reply)
                 if outcome is not SENT:
                     await settle(self.app, incoming, outcome)
                     break
@@ -282,7 +282,7 @@ class TelegramChannel(PlatformChannel):
         """For the delivery engine: one attempt; the engine owns retries and pauses."""
         return await self._send(chat_id, reply, attempts=1)
 
-    async def send(self, chat_id: str, reply: Reply) -> Outcome:
+    async def reply(self, chat_id: str, reply: Reply) -> Outcome:
         """A reply to someone waiting: retried here, within REPLY_ATTEMPTS."""
         return await self._send(chat_id, reply, attempts=REPLY_ATTEMPTS)
 

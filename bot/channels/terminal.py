@@ -32,7 +32,7 @@ async def chat(app: App, user_id: str = "local", stdin: TextIO | None = None,
     async def say(text: str | None) -> None:
         for reply in await app.conversation.handle(Incoming(CHANNEL, user_id, user_id, text=text)):
             print(render(reply), end="\n\n", file=stdout, flush=True)
-        for reply in await app.conversation.inbox(CHANNEL, user_id):
+        for reply in await app.conversation.waiting(CHANNEL, user_id):
             print(render(reply), end="\n\n", file=stdout, flush=True)
 
     await say("/start")

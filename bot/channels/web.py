@@ -3,7 +3,8 @@
 POST /api/message  {"client_id": "...", "text": "..."} or {"client_id", "payload"}
   → {"replies": [{"text", "html", "options": [{"label", "payload", "url"}],
                   "attachment": {"filename", "text"} | null}]}
-GET  /healthz      200 {"status": "ok"} after a database round trip, else 503.
+GET  /healthz      200 {"status": "ok", "inbox": {pending, lag_seconds, failed, parked},
+                   "outbox": {due, oldest_due_seconds}} from the database, else 503.
 The browser keeps a random client id in local storage; that id is the user id.
 """
 
@@ -146,13 +147,18 @@ async def inbox(request: web.Request) -> web.Response:
     client_id = request.query.get("client_id", "")
     if not _CLIENT_ID.fullmatch(client_id):
         return _error(400, "client_id must be 8-64 letters, digits, - or _")
-    replies = await request.app[APP_KEY].conversation.inbox(CHANNEL, client_id)
+    replies = await request.app[APP_KEY].conversation.waiting(CHANNEL, client_id)
     return _json({"replies": [render(r) for r in replies]})
 
 
 async def healthz(request: web.Request) -> web.Response:
-    if await request.app[APP_KEY].healthy():
-        return web.json_response({"status": "ok"})
+    """The database answers, and how far behind the workers are (no personal data)."""
+    app = request.app[APP_KEY]
+    if await app.healthy():
+        try:
+            return web.json_response({"status": "ok", **await app.status()})
+        except Exception as exc:
+            log.warning("health check failed: %s", type(exc).__name__)
     return web.json_response({"status": "database unavailable"}, status=503)
 
 

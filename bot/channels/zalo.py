@@ -21,12 +21,13 @@ from aiohttp import web
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
-from bot.channels.base import PlatformChannel, settle
+from bot.channels.base import PlatformChannel
 from bot.channels.formatting import split_text, to_plain
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Reply
 from bot.core.options import numbered
 from bot.delivery.outcome import SENT, Outcome, Result, with_retries
+from bot.inbox.store import Received
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo"
@@ -173,16 +174,21 @@ class ZaloChannel(PlatformChannel):
                  hook.path)
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
+        """Stored before the 200: Zalo re-sends what it was not told arrived."""
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             return web.Response(status=403, text="forbidden")
         try:
-            body = await request.json()
+            body: Any = await request.json()
         except ValueError:
-            return web.Response(status=400, text="not JSON")
-        update = unwrap(body)
-        if update is not None:
-            self._spawn(self.process(update))  # answer at once, work in the background
+            body = (await request.text())[:2000]
+        item = self.received(body)
+        if item is not None:
+            try:
+                await self.app.store_received([item])
+            except Exception as exc:  # the database is down: make Zalo try again
+                log.error("zalo update not stored (%s); answering 503", type(exc).__name__)
+                return web.Response(status=503, text="try again")
         return web.json_response({"ok": True})
 
     async def _poll(self) -> None:
@@ -202,9 +208,23 @@ class ZaloChannel(PlatformChannel):
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
                 continue
-            update = unwrap(result)
-            if update is not None:
-                await self.process(update)
+            item = self.received(result)
+            if item is not None:
+                await self._store_until_done(item)
+
+    async def _store_until_done(self, item: Received) -> None:
+        """Zalo's getUpdates has no offset to confirm: what it handed over is ours to keep,
+        so a database outage is waited out here rather than the update dropped."""
+        delay = 0.5
+        while True:
+            try:
+                await self.app.store_received([item])
+                return
+            except Exception as exc:
+                log.error("zalo update not stored (%s); retrying in %.1f s",
+                          type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
 
     # -- updates in -------------------------------------------------------------
 
@@ -231,19 +251,19 @@ class ZaloChannel(PlatformChannel):
         # images, stickers, voice, and "unsupported" (protected senders): no text to read
         return Incoming(CHANNEL, party, chat_id, unsupported=True, message_id=message_id)
 
-    async def process(self, update: dict[str, Any]) -> None:
+    def received(self, body: Any) -> Received | None:
+        """What the inbox stores for one update body: the neutral message; the body and
+        the reason when it cannot be read; None when there is nobody to answer (a bot)."""
+        update = unwrap(body)
+        if update is None:
+            return Received(CHANNEL, "", None, raw=body, problem="no message in the update")
         try:
             incoming = self.translate(update)
-            if incoming is None:
-                return
-            async with self.chat_lock(incoming.chat_id):  # one chat's messages in order
-                for reply in await self.app.conversation.handle(incoming):
-                    outcome = await self.reply(incoming.chat_id, reply)
-                    if outcome is not SENT:
-                        await settle(self.app, incoming, outcome)
-                        break
-        except Exception:
-            log.exception("zalo update failed")
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            return Received(CHANNEL, "", None, raw=body, problem=f"unreadable: {exc!r}")
+        if incoming is None:
+            return None
+        return Received(CHANNEL, incoming.chat_id, incoming.message_id, incoming)
 
     # -- replies out ------------------------------------------------------------
 

@@ -29,8 +29,7 @@ from bot.core.options import remembered, resolve_typed
 from bot.core.payloads import DIALOG_PREFIX
 from bot.core.services import Services
 from bot.core.turn import Turn
-from bot.storage.database import insert_ignoring_duplicates
-from bot.storage.models import ProcessedMessage, User
+from bot.storage.models import User
 from bot.storage.turn_rows import TurnRows
 from bot.time import stored_now
 from knowledge.normalise import clean_text
@@ -38,6 +37,9 @@ from knowledge.normalise import clean_text
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Turn], Awaitable[list[Reply]]]
+# Runs inside a turn's transaction with (session, the user's id or None if forgotten,
+# the replies): the inbox worker marks its update done and records the replies there.
+Finish = Callable[[AsyncSession, int | None, list[Reply]], Awaitable[None]]
 # (turn, payload kind, the rest of the payload): for kinds a feature owns, e.g. "s" or "v"
 PayloadHandler = Callable[[Turn, str, str], Awaitable[list[Reply]]]
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.S)
@@ -100,42 +102,57 @@ class Conversation:
     # -- entry point ------------------------------------------------------------
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        """A message answered at once (web, terminal, a channel without the inbox): any
+        failure becomes a polite reply."""
         lang = incoming.language_hint if incoming.language_hint in ("vi", "en") else "vi"
+        flooded = self.flooded(incoming)
+        if flooded is not None:
+            return flooded
+        try:
+            return await self.turn(incoming)
+        except SQLAlchemyError as exc:
+            log.error("storage error for %s user %s: %s", incoming.channel,
+                      incoming.user_id, type(exc).__name__)
+            return [Reply(catalogue_text(lang, "storage_error"))]
+        except Exception:
+            log.exception("handler failed for %s user %s", incoming.channel,
+                          incoming.user_id)
+            return [Reply(catalogue_text(lang, "internal_error"))]
+
+    def flooded(self, incoming: Incoming) -> list[Reply] | None:
+        """None for a normal message; else what a flooding sender gets (one warning, then
+        nothing until the mute ends)."""
         verdict = self.flood.check((incoming.channel, incoming.user_id), time.monotonic())
         if verdict is Verdict.MUTED:
             return []
         if verdict is Verdict.WARN:
+            lang = incoming.language_hint if incoming.language_hint in ("vi", "en") else "vi"
             seconds = int(self.services.config.flood.mute_seconds)
             return [Reply(catalogue_text(lang, "flood", seconds=seconds))]
+        return None
+
+    async def turn(self, incoming: Incoming, finish: Finish | None = None) -> list[Reply]:
+        """One turn in one transaction; FINISH (the inbox worker's) runs inside it. Retried
+        once when two first messages raced or the database dropped our connection;
+        anything else is raised."""
         for attempt in (1, 2):
             try:
                 async with self.slots:
-                    return await self._handle_once(incoming)
+                    return await self._handle_once(incoming, finish)
             except IntegrityError:
                 if attempt == 2:  # two first messages raced to create the user
-                    log.exception("integrity error for %s user %s", incoming.channel,
-                                  incoming.user_id)
-                    return [Reply(catalogue_text(lang, "storage_error"))]
-            except SQLAlchemyError as exc:
+                    raise
+            except DBAPIError as exc:
                 # The database dropped the connection (a restart, a failover). SQLAlchemy
                 # has now discarded the pool's old connections: the retry gets a fresh
                 # one. Cheaper than pinging before every message (pool_pre_ping).
-                if isinstance(exc, DBAPIError) and exc.connection_invalidated and attempt == 1:
-                    log.warning("database connection lost; retrying the message once")
-                    continue
-                log.error("storage error for %s user %s: %s", incoming.channel,
-                          incoming.user_id, type(exc).__name__)
-                return [Reply(catalogue_text(lang, "storage_error"))]
-            except Exception:
-                log.exception("handler failed for %s user %s", incoming.channel,
-                              incoming.user_id)
-                return [Reply(catalogue_text(lang, "internal_error"))]
+                if not exc.connection_invalidated or attempt == 2:
+                    raise
+                log.warning("database connection lost; retrying the message once")
         return []  # pragma: no cover
 
-    async def _handle_once(self, incoming: Incoming) -> list[Reply]:
+    async def _handle_once(self, incoming: Incoming, finish: Finish | None) -> list[Reply]:
         async with self.services.sessions() as session, session.begin():
-            if incoming.message_id and not await self._first_time(session, incoming):
-                return []  # a re-sent update: already handled (and committed) once
             rows = await self._load(session, incoming)
             user, state = rows.user, rows.dialog
             turn = Turn(incoming, session, user, state, self.services)
@@ -151,18 +168,12 @@ class Conversation:
                 await rows.save(await session.connection(), now)
             for reply in replies:
                 reply.lang = turn.lang
+            if finish is not None:
+                await finish(session, None if turn.forgotten else user.id, replies)
         if not turn.forgotten:  # the user's id exists now, also for a first message
             for question in turn.questions:
                 self.services.question_log.add(replace(question, user_id=user.id))
         return replies
-
-    async def _first_time(self, session: AsyncSession, incoming: Incoming) -> bool:
-        """Record the platform message id in the turn's transaction; False if seen before."""
-        result = await session.execute(
-            insert_ignoring_duplicates(session, ProcessedMessage),
-            {"channel": incoming.channel, "message_id": incoming.message_id,
-             "created_at": stored_now(self.services.clock)})
-        return bool(result.rowcount)
 
     async def _load(self, session: AsyncSession, incoming: Incoming) -> TurnRows:
         """The user and their dialog state in one query; the user created for a first message."""
@@ -267,16 +278,16 @@ class Conversation:
         turn.text = args.strip()
         return await handler(turn)
 
-    async def inbox(self, channel: str, user_id: str) -> list[Reply]:
+    async def waiting(self, channel: str, user_id: str) -> list[Reply]:
         """Queued messages for a user of a channel that cannot push (web, terminal)."""
-        from bot.delivery.outbox import take_inbox
+        from bot.delivery.outbox import take_waiting
 
         async with self.services.sessions() as session, session.begin():
             user = await session.scalar(_USER_BY_CHANNEL_ID,
                                         {"channel": channel, "user_id": user_id})
             if user is None:
                 return []
-            return await take_inbox(session, user.id, stored_now(self.services.clock))
+            return await take_waiting(session, user.id, stored_now(self.services.clock))
 
     async def set_blocked(self, channel: str, user_id: str, blocked: bool) -> None:
         """A platform says the user blocked (or unblocked) the bot: never message them."""

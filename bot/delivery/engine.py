@@ -166,6 +166,10 @@ class DeliveryEngine:
             results.retry.append((row.id, row.attempts + 1, outcome.error[:300]))
 
     async def write(self, results: Results) -> None:
+        """Every outcome of a round in one transaction (nothing to write: no transaction)."""
+        if not (results.sent or results.blocked or results.invalid or results.retry
+                or results.released):
+            return
         now = stored_now(self.clock)
         async with self.sessions() as session, session.begin():
             if results.sent:

@@ -1,22 +1,31 @@
-"""Housekeeping: tables that would otherwise only grow."""
+"""Housekeeping: tables that would otherwise only grow.
+
+Handled inbox updates and outbox messages that reached an end (sent, blocked,
+refused, given up, cancelled) are deleted after `delivery.keep_days`, a batch
+per short transaction, so the workers never wait behind one long delete.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
-
 from bot.core.services import Services
-from bot.storage.models import ProcessedMessage
+from bot.delivery import outbox
+from bot.inbox import store as inbox
 from bot.time import stored_now
 
-# Zalo re-sends an update within minutes or hours (retries, restarts); a week is ample.
-PROCESSED_MESSAGE_DAYS = 7
+BATCH = 1000
 
 
-async def prune(services: Services) -> int:
-    cutoff = stored_now(services.clock) - timedelta(days=PROCESSED_MESSAGE_DAYS)
-    async with services.sessions() as session, session.begin():
-        result = await session.execute(
-            delete(ProcessedMessage).where(ProcessedMessage.created_at < cutoff))
-    return int(result.rowcount or 0)
+async def prune(services: Services, batch: int = BATCH) -> int:
+    """Everything past the retention; how many rows went."""
+    cutoff = stored_now(services.clock) - timedelta(days=services.config.keep_days)
+    total = 0
+    for prune_batch in (inbox.prune, outbox.prune):
+        while True:
+            async with services.sessions() as session, session.begin():
+                gone = await prune_batch(session, cutoff, batch)
+            total += gone
+            if gone < batch:
+                break
+    return total

@@ -12,10 +12,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -41,6 +43,15 @@ class OutboxStatus(StrEnum):
     INVALID = "invalid"
     FAILED = "failed"  # gave up after the last retry
     CANCELLED = "cancelled"  # a stopped broadcast, a reminder for a closed session
+
+
+class InboxStatus(StrEnum):
+    """An incoming update's state: pending until a worker's turn for it commits."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"  # could not be read (a malformed body): kept, never retried
+    PARKED = "parked"  # its turn failed again and again: set aside, the person told
 
 
 class BroadcastStatus(StrEnum):
@@ -167,6 +178,12 @@ class TrainingSession(Base):
 
 class Registration(Base):
     __tablename__ = "registrations"
+    __table_args__ = (
+        # One active sign-up per person and session; a cancelled one may be repeated.
+        Index("uq_registration_active", "session_id", "user_id", unique=True,
+              sqlite_where=text("status != 'cancelled'"),
+              postgresql_where=text("status != 'cancelled'")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[str] = mapped_column(
@@ -202,6 +219,10 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("source_kind", "source_id", "user_id", name="uq_outbox_source_user"),
+        Index("ix_outbox_due", "status", "not_before"),
+        Index("ix_outbox_source", "source_kind", "source_id"),
+        # A chat's next message waits for the replies to its previous one (bot/inbox).
+        Index("ix_outbox_chat", "channel", "chat_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -222,16 +243,33 @@ class OutboxMessage(Base):
     leased_by: Mapped[str | None] = mapped_column(String(40))
 
 
-class ProcessedMessage(Base):
-    """Platform message ids already handled: Zalo re-sends updates (retries, restarts)."""
+class InboxMessage(Base):
+    """Every update a person sends, stored before the platform is told it arrived.
 
-    __tablename__ = "processed_messages"
-    __table_args__ = (UniqueConstraint("channel", "message_id", name="uq_processed_message"),)
+    Workers claim the oldest pending update of a chat nobody else is working on;
+    the turn's transaction marks it done. (channel, platform_id) is unique, so a
+    platform's re-delivery is stored once.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "platform_id", name="uq_inbox_platform_id"),
+        Index("ix_inbox_chat_order", "channel", "chat_id", "status", "id"),
+        Index("ix_inbox_status_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
-    message_id: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    chat_id: Mapped[str] = mapped_column(String(128))  # the order key: one chat, in order
+    platform_id: Mapped[str | None] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # the neutral Incoming, or raw
+    status: Mapped[str] = mapped_column(String(12), default=InboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(300))
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    leased_until: Mapped[datetime | None] = mapped_column(DateTime)
+    leased_by: Mapped[str | None] = mapped_column(String(40))
 
 
 class StaffRole(Base):
