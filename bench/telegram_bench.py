@@ -6,7 +6,7 @@ The real `laocai-bot run` process polls a fake Bot API served by this script on
 127.0.0.1 (no rate limits). Reports updates handled per second (first update
 offered → last reply received) and per-update reply latency (update offered →
 its first sendMessage), on SQLite (one process) and on PostgreSQL when
-reachable, with one process and with `telegram.workers: 2`. Each setup runs
+reachable, with one process and with `run` plus one `laocai-bot worker`. Each setup runs
 --repeat times; quote the medians (this shared machine's speed drifts).
 """
 
@@ -33,9 +33,10 @@ from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.local_server import free_port  # noqa: E402
 
 
-def spawn_bot(config: Path, database_url: str) -> subprocess.Popen[bytes]:
+def spawn_bot(config: Path, database_url: str, command: str = "run"
+              ) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:BENCH", "DATABASE_URL": database_url}
-    return subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "run"],
+    return subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), command],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -46,9 +47,9 @@ async def run_once(label: str, database_url: str, users: int, workers: int = 1
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.yaml"
         config.write_text(f"web:\n  port: {free_port()}\nlog_level: WARNING\n"
-                          f"telegram:\n  base_url: http://127.0.0.1:{fake.port}\n"
-                          f"  workers: {workers}\n")
+                          f"telegram:\n  base_url: http://127.0.0.1:{fake.port}\n")
         proc = spawn_bot(config, database_url)
+        extra = [spawn_bot(config, database_url, "worker") for _ in range(workers - 1)]
         try:
             await fake.wait_for(lambda c: c.method == "setMyCommands", 30)
             await asyncio.sleep(0.5)
@@ -80,8 +81,9 @@ async def run_once(label: str, database_url: str, users: int, workers: int = 1
             paced_p50, paced_p95 = await paced(fake, label, rate=100, seconds=5)
             return rate, paced_p50, paced_p95
         finally:
-            proc.send_signal(signal.SIGTERM)
-            await asyncio.get_running_loop().run_in_executor(None, proc.wait)
+            for process in (proc, *extra):
+                process.send_signal(signal.SIGTERM)
+                await asyncio.get_running_loop().run_in_executor(None, process.wait)
             await fake.stop()
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import json
 import logging
@@ -52,13 +51,14 @@ def _parser() -> argparse.ArgumentParser:
         "(or $LAOCAI_BOT_CONFIG).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the web chat, configured chat platforms and workers")
+    run = sub.add_parser("run", help="start the web chat, configured chat platforms and a worker")
+    run.add_argument("--no-worker", action="store_true",
+                     help="receive only (behind a load balancer); `laocai-bot worker` processes "
+                          "answer what is stored")
     sub.add_parser("worker", aliases=["deliver"],
                    help="answer stored updates and deliver, receiving nothing (add any number "
                         "next to `run` on PostgreSQL)")
     sub.add_parser("status", help="what waits: inbox lag, outbox backlog per channel")
-    worker = sub.add_parser("telegram-worker", help=argparse.SUPPRESS)
-    worker.add_argument("--index", type=int, default=1)
     chat = sub.add_parser("chat", help="chat with the bot in this terminal")
     chat.add_argument("--user", default="local", help="terminal user id (default: local)")
     ask = sub.add_parser("ask", help="ask the FAQ matcher a question")
@@ -105,13 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "run":
-            return _run_loop(_run(config))
+            return _run_loop(_run(config, work=not args.no_worker))
         if args.command in ("worker", "deliver"):
             return _run_loop(_run(config, receive=False))
         if args.command == "status":
             return asyncio.run(_status(config))
-        if args.command == "telegram-worker":
-            return _run_loop(_telegram_worker(config, args.index))
         if args.command == "chat":
             return asyncio.run(_chat(config, args.user))
         if args.command == "ask":
@@ -190,7 +188,7 @@ def _run_loop(main: Coroutine[Any, Any, int]) -> int:
     return uvloop.run(main)
 
 
-async def _run(config: Config, receive: bool = True) -> int:
+async def _run(config: Config, receive: bool = True, work: bool = True) -> int:
     """`run` (receivers, web, one worker) or, with RECEIVE false, `worker` (answers what
     the receivers stored and delivers; no receiver)."""
     from bot.app import build
@@ -207,7 +205,8 @@ async def _run(config: Config, receive: bool = True) -> int:
 
     channels = await start_configured(app, config, receive)
     workers = workers_for(app, channels)
-    workers.start()
+    if work:
+        workers.start()
     from bot.broadcast.store import monitor
     from bot.reminders.scheduler import scheduler
 
@@ -256,32 +255,6 @@ async def _status(config: Config) -> int:
 
 def _per_channel(counts: dict[str, int]) -> str:
     return ", ".join(f"{channel} {n}" for channel, n in sorted(counts.items())) or "none"
-
-
-async def _telegram_worker(config: Config, index: int) -> int:
-    """One of `telegram.workers`: handles the chats `run` hands it on standard input."""
-    from bot.app import build
-    from bot.channels.telegram import TelegramChannel
-
-    app = await build(config)
-    telegram = TelegramChannel(app, config.telegram)
-    if not config.telegram.token or not await telegram.start(forwarded=True):
-        await app.close()
-        return 2
-    _settle_heap()
-    print("ready", flush=True)  # to `run`, on the pipe it reads
-    loop = asyncio.get_running_loop()
-    # Ctrl-C reaches the whole process group: `run` decides when workers stop (by
-    # closing their input), so that no update it handed over is dropped.
-    loop.add_signal_handler(signal.SIGINT, lambda: None)
-    reading = asyncio.create_task(telegram.serve_forwarded())
-    loop.add_signal_handler(signal.SIGTERM, reading.cancel)
-    with contextlib.suppress(asyncio.CancelledError):
-        await reading
-    log.info("telegram worker %d: input closed, finishing pending updates", index)
-    await telegram.stop()
-    await app.close()
-    return 0
 
 
 async def _chat(config: Config, user: str) -> int:

@@ -39,8 +39,7 @@ class PlatformConfig:
     base_url: str | None = None
     mode: str = "polling"
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
-    # Processes that handle this platform's updates (Telegram; PostgreSQL only): the
-    # receiving process hands each chat's updates to one of them, always the same.
+    # No longer used (a warning says so): `laocai-bot worker` processes add workers.
     workers: int = 1
 
 

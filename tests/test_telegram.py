@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.app import App, build
 from bot.channels.formatting import split_text, to_telegram_html
 from bot.channels.telegram import TelegramChannel
+from bot.inbox.worker import workers_for
 from bot.storage.models import User
 from bot.time import FixedClock
 
@@ -45,7 +46,10 @@ async def telegram(
     app = await build(config, clock=FixedClock(TODAY))
     channel = TelegramChannel(app, config.telegram)
     assert await channel.start()
+    workers = workers_for(app, [channel])
+    workers.start()
     yield fake, app
+    await workers.stop()
     await channel.stop()
     await app.close()
 
@@ -206,11 +210,11 @@ def test_markup_is_escaped_before_bold_is_applied() -> None:
 
 
 def _config(folder: Path, fake_port: int, web_port: int, webhook: dict | None = None,
-            database_url: str | None = None, workers: int = 1) -> Path:
+            database_url: str | None = None) -> Path:
     url = database_url or f"sqlite+aiosqlite:///{folder / 'bot.db'}"
     lines = [f"database:\n  url: {url}",
              f"web:\n  port: {web_port}",
-             f"telegram:\n  base_url: http://127.0.0.1:{fake_port}\n  workers: {workers}"]
+             f"telegram:\n  base_url: http://127.0.0.1:{fake_port}"]
     if webhook:
         lines[-1] += "\n  mode: webhook\n  webhook:\n" + "".join(
             f"    {k}: {v}\n" for k, v in webhook.items())
@@ -227,8 +231,9 @@ async def _stop(proc: subprocess.Popen[str]) -> str:
     return output
 
 
-def _run(config: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "run"],
+def _run(config: Path, *command: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config),
+                             *(command or ("run",))],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN})
     return proc
@@ -351,57 +356,54 @@ async def test_a_sign_up_on_telegram_offers_the_contact_button_and_sends_the_ics
     assert b"BEGIN:VEVENT" in document.params["document"]["content"]
 
 
-def _workers_of(pid: int) -> list[int]:
-    """Child processes of PID that are Telegram workers."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and b"telegram-worker" in cmdline:
-            found.append(int(stat.parent.name))
-    return found
+async def _workers_that_answered(database_url: str) -> set[str]:
+    from bot.storage.database import create_engine
+    from bot.storage.models import InboxMessage
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            return set((await conn.execute(select(InboxMessage.leased_by).distinct())).scalars())
+    finally:
+        await engine.dispose()
 
 
 @pytest.mark.postgres
-async def test_two_processes_share_the_chats_keep_each_in_order_and_survive_a_crash(
+async def test_a_worker_killed_mid_burst_loses_nothing_and_another_answers_in_order(
     fake, tmp_path: Path, postgres_url: str,
 ) -> None:
-    proc = _run(_config(tmp_path, fake.port, free_port(), database_url=postgres_url, workers=2))
+    config = _config(tmp_path, fake.port, free_port(), database_url=postgres_url)
+    config.write_text(config.read_text() + "delivery:\n  lease_seconds: 3\n")
+    receiver = _run(config, "run", "--no-worker")  # stores, answers nothing
+    first = _run(config, "worker")
+    second = None
+    questions = ["id.vn là gì", "biz.vn là gì", "nghị quyết 57 là gì", "xin chào"]
+    expected = ["cá nhân", "kinh doanh", "Bộ Chính trị", "Xin chào"]
+    chats = range(720, 780)
     try:
         await fake.wait_for(lambda c: c.method == "setMyCommands", limit_seconds=60)
-        [worker] = _workers_of(proc.pid)
-        for chat in range(700, 706):  # even chats stay in `run`, odd ones go to the worker
-            fake.push_text(chat, "id.vn là gì")
-        for chat in range(700, 706):
-            await fake.wait_text(chat, "cá nhân", limit_seconds=20)
-        questions = ["id.vn là gì", "biz.vn là gì", "nghị quyết 57 là gì", "xin chào"]
-        expected = ["cá nhân", "kinh doanh", "Bộ Chính trị", "Xin chào"]
         for question in questions:
-            fake.push_text(711, question)
-        await fake.wait_text(711, expected[-1], limit_seconds=20)
-        texts = [c.text for c in fake.sent_to(711)]
-        positions = [next(i for i, t in enumerate(texts) if e in t) for e in expected]
-        assert positions == sorted(positions)
-
-        os.kill(worker, signal.SIGKILL)
-        for _ in range(300):
-            if (restarted := _workers_of(proc.pid)) and restarted != [worker]:
-                break
-            await asyncio.sleep(0.1)
-        fake.push_text(713, "biz.vn là gì")  # a chat of the restarted worker
-        await fake.wait_text(713, "kinh doanh", limit_seconds=60)
+            for chat in chats:
+                fake.push_text(chat, question)
+        await fake.wait_text(chats[0], expected[0], limit_seconds=60)
+        first.kill()  # kill -9 with turns and replies in flight
+        second = _run(config, "worker")
+        for chat in chats:
+            await fake.wait_text(chat, expected[-1], limit_seconds=90)
+        for chat in chats:  # every chat got its four answers, in the order it asked
+            texts = [c.text for c in fake.sent_to(chat)]
+            positions = [next(i for i, t in enumerate(texts) if e in t) for e in expected]
+            assert positions == sorted(positions), (chat, texts)
+        assert len(await _workers_that_answered(postgres_url)) == 2  # both took part
     finally:
-        output = await _stop(proc)
-    assert proc.returncode == 0, output
-    assert "telegram worker 1 ready" in output
-    assert "telegram worker 1 exited" in output
-    assert _workers_of(proc.pid) == []
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                await _stop(proc)
+        output = await _stop(receiver)
+    assert receiver.returncode == 0, output
 
 
-async def test_extra_workers_on_sqlite_are_declined_and_one_process_still_answers(
+async def test_the_old_telegram_workers_setting_is_explained_and_one_process_answers(
     fake, sqlite_url: str, caplog: pytest.LogCaptureFixture,
 ) -> None:
     config = make_config(sqlite_url, telegram={"token": TOKEN, "workers": 2,
@@ -409,11 +411,13 @@ async def test_extra_workers_on_sqlite_are_declined_and_one_process_still_answer
     app = await build(config, clock=FixedClock(TODAY))
     channel = TelegramChannel(app, config.telegram)
     assert await channel.start()
+    workers = workers_for(app, [channel])
+    workers.start()
     try:
-        assert channel.fanout is None
         fake.push_text(801, "id.vn là gì")
         await fake.wait_text(801, "cá nhân")
     finally:
+        await workers.stop()
         await channel.stop()
         await app.close()
-    assert "telegram.workers: 2 ignored on SQLite" in caplog.text
+    assert "telegram.workers is no longer used" in caplog.text

@@ -8,18 +8,22 @@ the delivery engine sends through `deliver`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from aiohttp import web
 
 from bot.channels.ordering import ChatLocks
 from bot.delivery.outcome import Outcome, Result
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.config import Config, PlatformConfig
+    from bot.config import Config, PlatformConfig, WebhookConfig
     from bot.core.messages import Incoming, Reply
+    from bot.inbox.store import Received
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +48,7 @@ class Channel(Protocol):
 
 class PlatformChannel:
     """What every platform channel keeps: the app, its settings, the secret its webhook
-    checks, and one lock per chat so that a chat's updates are handled in order."""
+    checks, one lock per chat, and its background tasks (a poller)."""
 
     name: str
 
@@ -54,6 +58,56 @@ class PlatformChannel:
         self.config = config
         self.secret = config.webhook.secret_token or secrets.token_urlsafe(32)
         self.chat_lock = ChatLocks()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.stopped = asyncio.Event()
+
+    def spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def cancel_tasks(self) -> None:
+        self.stopped.set()
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    async def store_until_done(self, items: list[Received]) -> None:
+        """A poller's batch into the inbox. What a platform handed over is ours to keep:
+        a database outage is waited out here rather than the batch dropped."""
+        delay = 0.5
+        while True:
+            try:
+                await self.app.store_received(items)
+                return
+            except Exception as exc:
+                log.error("%s: updates not stored (%s); retrying in %.1f s", self.name,
+                          type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+
+    async def store_or_503(self, items: list[Received]) -> web.Response:
+        """A webhook's update into the inbox, then 200; 503 when the database cannot take
+        it, so the platform sends it again (never 200 without the row)."""
+        try:
+            await self.app.store_received(items)
+        except Exception as exc:
+            log.error("%s: update not stored (%s); answering 503", self.name,
+                      type(exc).__name__)
+            return web.Response(status=503, text="try again")
+        return web.json_response({"ok": True})
+
+
+async def serve_webhook(hook: WebhookConfig,
+                        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+                        ) -> web.AppRunner:
+    """A small aiohttp server for one platform's webhook POSTs."""
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post(hook.path, handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, hook.listen, hook.port).start()
+    return runner
 
 
 async def settle(app: App, incoming: Incoming, outcome: Outcome) -> None:

@@ -1,20 +1,26 @@
-"""Telegram channel on python-telegram-bot: Bot API updates in, neutral replies out.
+"""Telegram channel on python-telegram-bot's Bot: Bot API updates in, neutral replies out.
 
-Translation only: every decision is the core's. One catch-all handler turns an
-update into an `Incoming`; replies become HTML messages with inline keyboards
-(callback data = the option's short payload, never user text), a contact
-button when the core asks for a phone, and documents for attachments.
+Translation only: every decision is the core's. Updates are stored in the inbox
+before Telegram is told they arrived: the poller asks for the next offset only
+after a batch is committed, and the webhook answers 200 only after its row is.
+The inbox worker runs the turns and answers through `reply`: HTML messages with
+inline keyboards (callback data = the option's short payload, never user text),
+a contact button when the core asks for a phone, and documents for attachments.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
 
+from aiohttp import web
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -26,17 +32,16 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
-from bot.channels.base import PlatformChannel, settle
+from bot.channels.base import PlatformChannel, serve_webhook
 from bot.channels.formatting import split_text, to_telegram_html
 from bot.channels.telegram_http import AiohttpRequest
-from bot.channels.telegram_workers import UpdateFanout, read_updates
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Option, Reply
 from bot.delivery.outcome import SENT, Outcome, Result, with_retries
+from bot.inbox.store import Received
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -80,111 +85,80 @@ def inline_keyboard(options: list[Option]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def application_builder(config: PlatformConfig) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
-    """PTB's builder for CONFIG: token, optional self-hosted (or fake) Bot API server."""
-    builder = ApplicationBuilder().token(config.token or "").concurrent_updates(256)
-    if config.base_url:
-        base = config.base_url.rstrip("/")
-        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+def make_bot(config: PlatformConfig) -> Bot:
+    """PTB's Bot for CONFIG: token, optional self-hosted (or fake) Bot API server."""
+    base = (config.base_url or "https://api.telegram.org").rstrip("/")
     # getUpdates gets its own single connection so a long poll never holds up replies.
-    return builder.request(AiohttpRequest(pool_size=16)).get_updates_request(
-        AiohttpRequest(pool_size=1))
+    return Bot(config.token or "", base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
+               request=AiohttpRequest(pool_size=16),
+               get_updates_request=AiohttpRequest(pool_size=1))
+
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+POLL_SECONDS = 30
 
 
 class TelegramChannel(PlatformChannel):
-    """The Channel protocol (bot/channels/base.py) on python-telegram-bot."""
+    """The Channel protocol (bot/channels/base.py) on python-telegram-bot's Bot."""
 
     name = CHANNEL
 
     def __init__(self, app: App, config: PlatformConfig) -> None:
         super().__init__(app, config)
-        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self.bot: Bot | None = None
         self.username: str | None = None
-        self.fanout: UpdateFanout | None = None
+        self.offset: int | None = None  # the next update to ask for: confirms those before
+        self.runner: web.AppRunner | None = None
 
     # -- lifecycle --------------------------------------------------------------
 
-    def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
-        application = application_builder(self.config).build()
-        application.add_handler(TypeHandler(Update, self.on_update))
-        application.add_error_handler(self.on_error)
-        return application
-
-    async def start(self, receive: bool = True, forwarded: bool = False) -> bool:
-        """Start polling or the webhook; False (logged once) if the token is refused.
-
-        With RECEIVE false only the bot is started, for a worker that just delivers;
-        with FORWARDED it also handles updates handed over by `serve_forwarded`.
-        """
-        self.application = self.build()
+    async def start(self, receive: bool = True) -> bool:
+        """Poll or serve the webhook; False (logged once) if the token is refused.
+        With RECEIVE false only the bot is started, for a worker that answers."""
+        self.bot = make_bot(self.config)
         try:
-            await self.application.initialize()
+            await self.bot.initialize()
         except InvalidToken:
             log.error("channel telegram: the bot token was refused (401); channel not started")
             return False
-        self.username = self.application.bot.username
-        if forwarded:
-            await self.application.start()
-            return True
+        self.username = self.bot.username
+        if self.config.workers > 1:
+            log.warning("telegram.workers is no longer used: start `laocai-bot worker` "
+                        "processes next to `run` (PostgreSQL) to add workers")
         if not receive:
             log.info("channel telegram: @%s, sending only", self.username)
             return True
-        await self._start_workers()
         await self._set_commands()
-        await self.application.start()
-        updater = self.application.updater
-        assert updater is not None
         if self.config.mode == "webhook":
-            hook = self.config.webhook
-            await updater.start_webhook(
-                listen=hook.listen,
-                port=hook.port,
-                url_path=hook.path.lstrip("/"),
-                webhook_url=hook.url,
-                secret_token=self.secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
-            log.info("channel telegram: @%s, webhook on %s:%d%s", self.username, hook.listen,
-                     hook.port, hook.path)
+            await self._start_webhook()
         else:
-            await updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=30)
+            await self._quietly(self.bot.delete_webhook())  # a webhook would starve getUpdates
+            self.spawn(self._poll())
             log.info("channel telegram: @%s, long polling", self.username)
         return True
 
-    async def _start_workers(self) -> None:
-        if self.config.workers <= 1:
-            return
-        if self.app.engine.dialect.name == "sqlite":
-            log.warning("telegram.workers: %d ignored on SQLite, which has one writer; "
-                        "use PostgreSQL for more than one process", self.config.workers)
-            return
-        self.fanout = UpdateFanout(self.config.workers, self.app.services.config.source)
-        await self.fanout.start()
-
-    async def serve_forwarded(self) -> None:
-        """In a worker process: handle the updates the receiving process writes to stdin."""
-        application = self.application
-        assert application is not None
-        log.info("telegram worker: @%s, handling forwarded updates", self.username)
-        await read_updates(application.update_queue.put,
-                           lambda data: Update.de_json(data, application.bot))
+    async def _start_webhook(self) -> None:
+        hook = self.config.webhook
+        self.runner = await serve_webhook(hook, self._on_webhook)
+        assert self.bot is not None
+        await self.bot.set_webhook(url=hook.url or "", secret_token=self.secret,
+                                   allowed_updates=Update.ALL_TYPES)
+        log.info("channel telegram: @%s, webhook on %s:%d%s", self.username, hook.listen,
+                 hook.port, hook.path)
 
     async def stop(self) -> None:
-        if self.application is None:
+        await self.cancel_tasks()
+        if self.runner:
+            await self.runner.cleanup()
+        if self.bot is None:
             return
-        if not self.application.running:
-            await self.application.shutdown()
-            return
-        if self.application.updater and self.application.updater.running:
-            await self.application.updater.stop()
-        if self.application.running:
-            await self.application.stop()  # pending updates: handled here or handed over
-        if self.fanout is not None:
-            await self.fanout.stop()  # then the workers finish theirs
-        await self.application.shutdown()
+        if self.offset is not None:  # confirm the last stored batch: no re-delivery
+            await self._quietly(self.bot.get_updates(offset=self.offset, timeout=0))
+        await self._quietly(self.bot.shutdown())
 
     async def _set_commands(self) -> None:
-        bot = self.application.bot  # type: ignore[union-attr]
+        bot = self.bot
+        assert bot is not None
         for lang in ("vi", "en"):
             commands = [BotCommand(c, catalogue_text(lang, f"cmd_{c}"))
                         for c in self.app.conversation.menu_commands]
@@ -194,35 +168,91 @@ class TelegramChannel(PlatformChannel):
             if outcome is not SENT:
                 log.warning("telegram command menu not set: %s", outcome.kind)
 
-    # -- updates in -------------------------------------------------------------
+    # -- receiving ------------------------------------------------------------------
 
-    async def on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if self.fanout is not None:
-            chat = update.effective_chat
-            share = self.fanout.share(chat.id) if chat is not None else 0
-            if share:
-                await self.fanout.forward(share, update.to_dict())
+    async def _poll(self) -> None:
+        """getUpdates; a batch is stored before the next call confirms it (its offset)."""
+        assert self.bot is not None
+        backoff = 1.0
+        while not self.stopped.is_set():
+            try:
+                updates = await self.bot.get_updates(
+                    offset=self.offset, timeout=POLL_SECONDS, allowed_updates=Update.ALL_TYPES)
+                backoff = 1.0
+            except InvalidToken:
+                log.error("channel telegram: the bot token was refused (401); channel stopped")
                 return
-        if update.my_chat_member:
+            except TelegramError as exc:
+                log.warning("telegram getUpdates failed (%s); retrying in %.0f s",
+                            type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+                continue
+            if updates:
+                await self._member_changes(updates)
+                await self.store_until_done(self.received(updates))
+                self.offset = updates[-1].update_id + 1
+                self._acknowledge(updates)
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        """Stored before the 200: Telegram re-sends what was not acknowledged."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            return web.Response(status=403, text="forbidden")
+        try:
+            update = Update.de_json(await request.json(), self.bot)
+        except Exception as exc:  # not JSON, or not an update
+            raw = (await request.text())[:2000]
+            return await self.store_or_503([Received(CHANNEL, "", None, raw=raw,
+                                                     problem=f"unreadable: {exc!r}"[:200])])
+        try:
+            await self._member_changes([update])
+        except Exception:
+            return web.Response(status=503, text="try again")
+        response = await self.store_or_503(self.received([update]))
+        if response.status == 200:
+            self._acknowledge([update])
+        return response
+
+    async def _member_changes(self, updates: Sequence[Update]) -> None:
+        """A person blocking or unblocking the bot: recorded at once (no reply to send)."""
+        for update in updates:
             member = update.my_chat_member
-            if member.chat.type == ChatType.PRIVATE:
+            if member is not None and member.chat.type == ChatType.PRIVATE:
                 blocked = member.new_chat_member.status in (ChatMemberStatus.BANNED,
                                                             ChatMemberStatus.LEFT)
                 await self.app.conversation.set_blocked(CHANNEL, str(member.from_user.id),
                                                         blocked)
-            return
-        incoming = await self.translate(update)
-        if incoming is None:
-            return
-        async with self.chat_lock(incoming.chat_id):  # one chat's updates are handled in order
-            replies = await self.app.conversation.handle(incoming)
-            for reply in replies:
-                outcome = await self.reply(incoming.chat_id, reply)
-                if outcome is not SENT:
-                    await settle(self.app, incoming, outcome)
-                    break
 
-    async def translate(self, update: Update) -> Incoming | None:
+    def received(self, updates: Sequence[Update]) -> list[Received]:
+        """What the inbox stores for UPDATES: the neutral message of each that has one,
+        the update itself and the reason for one that cannot be read."""
+        items = []
+        for update in updates:
+            platform_id = str(update.update_id)
+            try:
+                incoming = self.translate(update)
+            except Exception as exc:
+                items.append(Received(CHANNEL, "", platform_id, raw=update.to_dict(),
+                                      problem=f"unreadable: {exc!r}"[:200]))
+                continue
+            if incoming is not None:
+                items.append(Received(CHANNEL, incoming.chat_id, platform_id, incoming))
+        return items
+
+    def _acknowledge(self, updates: Sequence[Update]) -> None:
+        """Button presses: stop the spinner and take the buttons off the old message."""
+        for update in updates:
+            query = update.callback_query
+            if query is None:
+                continue
+            self.spawn(self._quietly(query.answer()))  # always answered, even when stale
+            if query.message is not None and isinstance(query.message, Message):
+                self.spawn(self._quietly(query.message.edit_reply_markup(None)))
+
+    # -- updates in -------------------------------------------------------------
+
+    def translate(self, update: Update) -> Incoming | None:
         user = update.effective_user
         chat = update.effective_chat
         if user is None or chat is None:
@@ -235,9 +265,6 @@ class TelegramChannel(PlatformChannel):
         name = None if group else user.full_name
         if update.callback_query:
             query = update.callback_query
-            await self._quietly(query.answer())  # always answered, even when stale
-            if query.message is not None and isinstance(query.message, Message):
-                await self._quietly(query.message.edit_reply_markup(None))
             return Incoming(CHANNEL, party, str(chat.id), payload=query.data or "",
                             language_hint=lang, display_name=name)
         message = update.message or update.edited_message
@@ -268,14 +295,6 @@ class TelegramChannel(PlatformChannel):
             return re.sub(re.escape(mention), "", text, flags=re.I).strip() or "/menu"
         return None
 
-    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        update_id = getattr(update, "update_id", None)
-        log.error("telegram update %s failed: %r", update_id, context.error)
-        chat = getattr(update, "effective_chat", None)
-        if chat is not None:
-            await self._quietly(context.bot.send_message(
-                chat.id, catalogue_text("vi", "internal_error")))
-
     # -- replies out ------------------------------------------------------------
 
     async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
@@ -288,7 +307,8 @@ class TelegramChannel(PlatformChannel):
 
     async def _send(self, chat_id: str, reply: Reply, attempts: int) -> Outcome:
         """Text in chunks (the options under the last), then any document."""
-        bot = self.application.bot  # type: ignore[union-attr]
+        bot = self.bot
+        assert bot is not None
         markup = self._markup(reply)
         chunks = split_text(reply.text, TEXT_LIMIT)
         last = len(chunks) - 1
@@ -322,7 +342,7 @@ class TelegramChannel(PlatformChannel):
 
 async def bot_username(config: PlatformConfig) -> str:
     """The bot's @username from getMe, for deep links on posters."""
-    bot = application_builder(config).build().bot
+    bot = make_bot(config)
     async with bot:
         me = await bot.get_me()
     return me.username

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
-from bot.channels.base import PlatformChannel
+from bot.channels.base import PlatformChannel, serve_webhook
 from bot.channels.formatting import split_text, to_plain
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Reply
@@ -117,10 +117,8 @@ class ZaloChannel(PlatformChannel):
         super().__init__(app, config)
         self.http: aiohttp.ClientSession | None = None
         self.client: ZaloClient | None = None
-        self.tasks: set[asyncio.Task[None]] = set()
         self.runner: web.AppRunner | None = None
         self.bot_name: str | None = None
-        self.stopped = asyncio.Event()
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -143,33 +141,21 @@ class ZaloChannel(PlatformChannel):
             await self._start_webhook()
         else:
             await self._safe_call("deleteWebhook")  # a webhook would starve the poller
-            self._spawn(self._poll())
+            self.spawn(self._poll())
             log.info("channel zalo: %s, long polling", self.bot_name)
         return True
 
     async def stop(self) -> None:
-        self.stopped.set()
-        for task in list(self.tasks):
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.cancel_tasks()
         if self.runner:
             await self.runner.cleanup()
         if self.http:
             await self.http.close()
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
     async def _start_webhook(self) -> None:
         hook = self.config.webhook
         await self._safe_call("setWebhook", url=hook.url, secret_token=self.secret)
-        app = web.Application(client_max_size=1024 * 1024)
-        app.router.add_post(hook.path, self._on_webhook)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, hook.listen, hook.port).start()
+        self.runner = await serve_webhook(hook, self._on_webhook)
         log.info("channel zalo: %s, webhook on %s:%d%s", self.bot_name, hook.listen, hook.port,
                  hook.path)
 
@@ -183,13 +169,7 @@ class ZaloChannel(PlatformChannel):
         except ValueError:
             body = (await request.text())[:2000]
         item = self.received(body)
-        if item is not None:
-            try:
-                await self.app.store_received([item])
-            except Exception as exc:  # the database is down: make Zalo try again
-                log.error("zalo update not stored (%s); answering 503", type(exc).__name__)
-                return web.Response(status=503, text="try again")
-        return web.json_response({"ok": True})
+        return await self.store_or_503([item] if item else [])
 
     async def _poll(self) -> None:
         backoff = 1.0
@@ -208,23 +188,10 @@ class ZaloChannel(PlatformChannel):
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
                 continue
+            # Zalo's getUpdates has no offset to confirm: what it hands over is ours.
             item = self.received(result)
             if item is not None:
-                await self._store_until_done(item)
-
-    async def _store_until_done(self, item: Received) -> None:
-        """Zalo's getUpdates has no offset to confirm: what it handed over is ours to keep,
-        so a database outage is waited out here rather than the update dropped."""
-        delay = 0.5
-        while True:
-            try:
-                await self.app.store_received([item])
-                return
-            except Exception as exc:
-                log.error("zalo update not stored (%s); retrying in %.1f s",
-                          type(exc).__name__, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30)
+                await self.store_until_done([item])
 
     # -- updates in -------------------------------------------------------------
 
