@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.messages import Incoming, Reply
-from bot.delivery.engine import DeliveryEngine, Results
+from bot.delivery.engine import DeliveryEngine
 from bot.delivery.outbox import REPLY_SOURCE
 from bot.delivery.outcome import SENT, Outcome, Result
 from bot.inbox import store
@@ -88,7 +88,7 @@ async def test_a_chats_next_message_waits_until_the_answer_to_the_last_has_left(
     assert [c.incoming.text for c in claimed] == ["id.vn là gì"]  # one per chat at a time
     # w1 runs the turn, then dies before its reply leaves: the reply waits in the outbox.
     phone.answer = Outcome(Result.RETRY)
-    await worker(app, phone, "w1")._one(claimed[0], Results())
+    await worker(app, phone, "w1")._one(claimed[0])  # its outcome never recorded
     async with app.services.sessions() as session, session.begin():
         later = await store.claim(session, "w2", [CHANNEL], now, timedelta(minutes=1), 10)
     assert later == []  # "biz.vn" must not overtake the unsent answer to "id.vn"

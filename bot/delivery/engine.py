@@ -57,6 +57,17 @@ class Results:
     retry: list[tuple[int, int, str]] = field(default_factory=list)  # (row, attempts, error)
     released: list[int] = field(default_factory=list)  # paused channel: back to the queue
 
+    def merge(self, other: Results) -> None:
+        self.sent += other.sent
+        self.blocked += other.blocked
+        self.invalid += other.invalid
+        self.retry += other.retry
+        self.released += other.released
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sent or self.blocked or self.invalid or self.retry or self.released)
+
 
 class PerChatLimiter:
     """Telegram allows about one message a second per chat: a small bucket per chat."""
@@ -167,39 +178,42 @@ class DeliveryEngine:
 
     async def write(self, results: Results) -> None:
         """Every outcome of a round in one transaction (nothing to write: no transaction)."""
-        if not (results.sent or results.blocked or results.invalid or results.retry
-                or results.released):
+        if results.empty:
             return
-        now = stored_now(self.clock)
         async with self.sessions() as session, session.begin():
-            if results.sent:
-                await session.execute(
-                    update(OutboxMessage).where(OutboxMessage.id.in_(results.sent))
-                    .values(status=OutboxStatus.SENT, sent_at=now, leased_until=None))
-            if results.blocked:
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_([r for r, _ in results.blocked]))
-                    .values(status=OutboxStatus.BLOCKED, leased_until=None))
-                await session.execute(
-                    update(User).where(User.id.in_([u for _, u in results.blocked]))
-                    .values(blocked=True))
-            for row_id, error in results.invalid:
-                await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
-                                      .values(status=OutboxStatus.INVALID, last_error=error,
-                                              leased_until=None))
-            for row_id, attempts, error in results.retry:
-                gave_up = attempts >= MAX_ATTEMPTS
-                await session.execute(
-                    update(OutboxMessage).where(OutboxMessage.id == row_id).values(
-                        status=OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING,
-                        attempts=attempts,
-                        last_error=error or None, leased_until=None,
-                        not_before=now + timedelta(seconds=min(2 ** attempts, 600))))
-            if results.released:
-                await session.execute(
-                    update(OutboxMessage).where(OutboxMessage.id.in_(results.released))
-                    .values(leased_until=None))
+            await self.write_in(session, results)
+
+    async def write_in(self, session: AsyncSession, results: Results) -> None:
+        """RESULTS in the caller's transaction (the inbox worker's claim shares it)."""
+        now = stored_now(self.clock)
+        if results.sent:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id.in_(results.sent))
+                .values(status=OutboxStatus.SENT, sent_at=now, leased_until=None))
+        if results.blocked:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([r for r, _ in results.blocked]))
+                .values(status=OutboxStatus.BLOCKED, leased_until=None))
+            await session.execute(
+                update(User).where(User.id.in_([u for _, u in results.blocked]))
+                .values(blocked=True))
+        for row_id, error in results.invalid:
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
+                                  .values(status=OutboxStatus.INVALID, last_error=error,
+                                          leased_until=None))
+        for row_id, attempts, error in results.retry:
+            gave_up = attempts >= MAX_ATTEMPTS
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(
+                    status=OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING,
+                    attempts=attempts,
+                    last_error=error or None, leased_until=None,
+                    not_before=now + timedelta(seconds=min(2 ** attempts, 600))))
+        if results.released:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id.in_(results.released))
+                .values(leased_until=None))
         self.stats["sent"] += len(results.sent)
         self.stats["blocked"] += len(results.blocked)
         self.stats["invalid"] += len(results.invalid)

@@ -14,9 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.core.messages import Incoming
 from bot.delivery.outbox import REPLY_SOURCE
@@ -62,27 +61,33 @@ async def store(session: AsyncSession, items: Sequence[Received], now: datetime)
                               [_row(item, now) for item in items])
 
 
-def _claimable(now: datetime) -> Any:
-    earlier = aliased(InboxMessage)
-    unfinished_before = exists().where(
-        earlier.channel == InboxMessage.channel, earlier.chat_id == InboxMessage.chat_id,
-        earlier.status == InboxStatus.PENDING, earlier.id < InboxMessage.id)
+def _claimable(channels: Sequence[str], now: datetime) -> Any:
+    """The head of each chat (its oldest pending update), unless a worker holds it or
+    the replies to the chat's last update have not left yet.
+
+    The heads are found by one grouped scan of the pending rows rather than a
+    correlated "no earlier pending row" test: the planner cannot misjudge a burst
+    that arrived before its statistics did (that test took 2 s on 2,000 rows).
+    """
+    heads = (select(func.min(InboxMessage.id))
+             .where(InboxMessage.status == InboxStatus.PENDING,
+                    InboxMessage.channel.in_(channels))
+             .group_by(InboxMessage.channel, InboxMessage.chat_id))
     replies_leaving = exists().where(
         OutboxMessage.channel == InboxMessage.channel,
         OutboxMessage.chat_id == InboxMessage.chat_id,
         OutboxMessage.status == OutboxStatus.PENDING,
         OutboxMessage.source_kind == REPLY_SOURCE)
-    return and_(InboxMessage.status == InboxStatus.PENDING,
+    return and_(InboxMessage.id.in_(heads),
                 or_(InboxMessage.leased_until.is_(None), InboxMessage.leased_until < now),
-                ~unfinished_before, ~replies_leaving)
+                ~replies_leaving)
 
 
 async def claim(session: AsyncSession, worker: str, channels: Sequence[str], now: datetime,
                 lease: timedelta, limit: int) -> list[Claimed]:
     """The oldest pending update of up to LIMIT free chats of CHANNELS, leased to WORKER."""
     query = (select(InboxMessage.id, InboxMessage.attempts, InboxMessage.payload)
-             .where(InboxMessage.channel.in_(channels), _claimable(now))
-             .order_by(InboxMessage.id).limit(limit))
+             .where(_claimable(channels, now)).order_by(InboxMessage.id).limit(limit))
     if session.bind and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=InboxMessage)
     rows = (await session.execute(query)).all()
@@ -93,14 +98,19 @@ async def claim(session: AsyncSession, worker: str, channels: Sequence[str], now
     return [Claimed(r.id, r.attempts, Incoming(**r.payload)) for r in rows]
 
 
+# Built once: constructing a statement on every message costs more CPU than running it.
+_FINISH = (update(InboxMessage)
+           .where(InboxMessage.id == bindparam("inbox_id"),
+                  InboxMessage.leased_by == bindparam("worker"),
+                  InboxMessage.status == InboxStatus.PENDING)
+           .values(status=InboxStatus.DONE, done_at=bindparam("now"), leased_until=None))
+
+
 async def finish(session: AsyncSession, inbox_id: int, worker: str, now: datetime) -> bool:
     """Mark the update done in the turn's transaction; False if WORKER lost its lease
     (another worker has it now: the caller rolls the turn back)."""
-    result = await session.execute(
-        update(InboxMessage)
-        .where(InboxMessage.id == inbox_id, InboxMessage.leased_by == worker,
-               InboxMessage.status == InboxStatus.PENDING)
-        .values(status=InboxStatus.DONE, done_at=now, leased_until=None))
+    conn = await session.connection()
+    result = await conn.execute(_FINISH, {"inbox_id": inbox_id, "worker": worker, "now": now})
     return bool(result.rowcount)
 
 

@@ -67,26 +67,36 @@ class InboxWorker:
         self.repliers: dict[str, Replier] = {}
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self.results = Results()  # outcomes not yet recorded: written with the next claim
 
     def register(self, channel: str, replier: Replier) -> None:
         self.repliers[channel] = replier
 
     # -- rounds -----------------------------------------------------------------
 
-    async def round(self) -> int:
-        """Claim a batch (one update per free chat), run them side by side; how many."""
-        if not self.repliers:
-            return 0
+    async def _claim(self, limit: int) -> list[store.Claimed]:
+        """Record the outcomes gathered so far, then claim up to LIMIT updates (one per
+        free chat), in one transaction: a chat whose replies just left is free again."""
+        results, self.results = self.results, Results()
         now = stored_now(self.services.clock)
         async with self.services.sessions() as session, session.begin():
-            claimed = await store.claim(session, self.worker_id, list(self.repliers), now,
-                                        self.lease, self.batch)
-        results = Results()  # every reply's outcome, written in one transaction
-        await asyncio.gather(*(self._one(item, results) for item in claimed))
-        await self.delivery.write(results)
+            if not results.empty:
+                await self.delivery.write_in(session, results)
+            if limit <= 0 or not self.repliers:
+                return []
+            return await store.claim(session, self.worker_id, list(self.repliers), now,
+                                     self.lease, limit)
+
+    async def round(self) -> int:
+        """One batch, run to the end and recorded (tests step through the worker this way)."""
+        claimed = await self._claim(self.batch)
+        await asyncio.gather(*(self._one(item) for item in claimed))
+        await self._claim(0)
         return len(claimed)
 
-    async def _one(self, item: store.Claimed, results: Results) -> None:
+    async def _one(self, item: store.Claimed) -> None:
+        """Run the turn, send its replies, and leave their outcomes for the next claim."""
         try:
             answered = await self._turn(item)
         except LeaseLost:
@@ -95,7 +105,9 @@ class InboxWorker:
             answered = await self._failed(item, exc)
             if answered is None:
                 return
+        results = Results()
         await self._send(item.incoming, answered, results)
+        self.results.merge(results)  # no await in between: never lost to a swap
 
     async def _turn(self, item: store.Claimed) -> Answered:
         answered = Answered([])
@@ -154,22 +166,36 @@ class InboxWorker:
     # -- the loop -----------------------------------------------------------------
 
     async def run(self) -> None:
+        """Keep up to BATCH turns in flight; claim more as they finish or updates arrive."""
         while not self._stopping:
             try:
-                handled = await self.round()
+                claimed = await self._claim(self.batch - len(self._in_flight))
             except Exception:
-                log.exception("inbox round failed; retrying")
-                handled = 0
-            if not handled and not self._stopping:
-                self.arrived.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.arrived.wait(), self.idle)
+                log.exception("inbox claim failed; retrying")
+                claimed = []
+            for item in claimed:
+                task = asyncio.create_task(self._one(item))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+            if not claimed and not self._stopping:
+                await self._wait()
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        with contextlib.suppress(Exception):  # the last outcomes; else the leases return them
+            await self._claim(0)
+
+    async def _wait(self) -> None:
+        """Until an update arrives here, a turn in flight ends, or IDLE (other receivers)."""
+        self.arrived.clear()
+        arrival = asyncio.ensure_future(self.arrived.wait())
+        await asyncio.wait({arrival, *self._in_flight}, timeout=self.idle,
+                           return_when=asyncio.FIRST_COMPLETED)
+        arrival.cancel()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run())
 
     async def stop(self) -> None:
-        """Finish the round in hand (its turns and replies), then stop."""
+        """Finish the turns in hand and send their replies, then stop."""
         self._stopping = True
         self.arrived.set()
         if self._task:
