@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -40,7 +41,8 @@ class App:
             return False
 
     async def status(self) -> dict[str, object]:
-        """What waits: the inbox's lag and the outbox's backlog (for /healthz and `status`)."""
+        """What waits: the inbox's lag, the outbox's backlog, and the workers seen in the
+        last minute (for /healthz and `status`)."""
         from bot.delivery import outbox
         from bot.inbox import store
 
@@ -48,10 +50,14 @@ class App:
         async with self.services.sessions() as session:
             inbox = await store.backlog(session, now)
             waiting, oldest_due = await outbox.backlog(session, now)
+            workers = await store.workers_seen(session, now - timedelta(minutes=1))
         lag = round(inbox.oldest_pending_seconds, 1)
         return {"inbox": {"pending": inbox.pending, "lag_seconds": lag,
                           "failed": inbox.failed, "parked": inbox.parked},
-                "outbox": {"due": waiting, "oldest_due_seconds": round(oldest_due, 1)}}
+                "outbox": {"due": waiting, "oldest_due_seconds": round(oldest_due, 1)},
+                "workers": [{"id": w.worker_id, "host": w.host, "pid": w.pid,
+                             "seen_seconds_ago": round((now - w.seen_at).total_seconds())}
+                            for w in workers]}
 
     async def store_received(self, items: list[Received]) -> None:
         """A receiver's batch into the inbox, committed before it is acknowledged."""

@@ -250,6 +250,12 @@ async def _status(config: Config) -> int:
           f"{inbox['failed']} unreadable, {inbox['parked']} parked")
     print(f"outbox: {sum(outbox['due'].values())} due ({_per_channel(outbox['due'])}), "
           f"oldest waiting {outbox['oldest_due_seconds']} s")
+    workers = status["workers"]
+    assert isinstance(workers, list)
+    print(f"workers seen in the last minute: {len(workers)}")
+    for worker in workers:
+        print(f"  {worker['id']} on {worker['host']} (pid {worker['pid']}), "
+              f"{worker['seen_seconds_ago']} s ago")
     return 0
 
 

@@ -165,3 +165,16 @@ async def test_many_chats_at_once_each_in_order(app, chats: int) -> None:
     for n in range(chats):
         said = phone.got[f"p{n}"]
         assert "cá nhân" in said[-1] and "cá nhân" not in said[0]
+
+
+async def test_status_names_the_workers_seen_and_a_clean_stop_takes_one_off(app) -> None:
+    inbox = worker(app, Phone(), "w-status")
+    inbox.start()
+    for _ in range(50):
+        if (await app.status())["workers"]:
+            break
+        await asyncio.sleep(0.05)
+    [seen] = (await app.status())["workers"]
+    assert seen["id"] == "w-status" and seen["pid"] > 0
+    await inbox.stop()
+    assert (await app.status())["workers"] == []

@@ -321,3 +321,67 @@ async def test_a_zalo_user_who_blocked_the_bot_is_flagged_and_left_alone(zalo) -
     assert user is not None and user.blocked
     sends = [c for c in fake.calls if c.method == "sendMessage" and c.params["chat_id"] == "u12"]
     assert len(sends) == 1
+
+
+@pytest.fixture
+async def zalo_webhook(fake: FakeZalo, database_url: str) -> AsyncIterator[tuple[App, str]]:
+    """A Zalo channel on a webhook, receiving only (no worker): what is stored stays."""
+    from .local_server import free_port
+
+    port = free_port()
+    config = make_config(database_url, zalo={
+        "token": TOKEN, "base_url": f"http://127.0.0.1:{fake.port}/bot", "mode": "webhook",
+        "webhook": {"url": "https://bot.example.vn/z", "listen": "127.0.0.1", "port": port,
+                    "path": "/z", "secret_token": "s3cret"}})
+    app = await build(config, clock=FixedClock(TODAY))
+    channel = ZaloChannel(app, config.zalo)
+    assert await channel.start()
+    yield app, f"http://127.0.0.1:{port}/z"
+    await channel.stop()
+    await app.close()
+
+
+async def _post(url: str, body: bytes) -> int:
+    async with aiohttp.ClientSession() as http, http.post(
+            url, data=body, headers={"X-Bot-Api-Secret-Token": "s3cret",
+                                     "Content-Type": "application/json"}) as response:
+        return response.status
+
+
+async def test_a_webhook_update_is_stored_before_zalo_hears_200(fake, zalo_webhook) -> None:
+    import json
+
+    from bot.inbox.store import backlog
+    from bot.time import stored_now
+
+    app, url = zalo_webhook
+    assert await _post(url, json.dumps(fake.update("w1", "id.vn là gì")).encode()) == 200
+    async with app.services.sessions() as session:
+        waiting = await backlog(session, stored_now(app.services.clock))
+    assert waiting.pending == {"zalo": 1}  # stored, waiting for a worker
+
+
+async def test_a_body_that_is_not_an_update_is_kept_as_failed_and_not_re_sent(
+        zalo_webhook) -> None:
+    from bot.inbox.store import backlog
+    from bot.time import stored_now
+
+    app, url = zalo_webhook
+    assert await _post(url, b"{not json") == 200  # Zalo must not re-send it for ever
+    assert await _post(url, b'{"event_name": "message.text.received"}') == 200
+    async with app.services.sessions() as session:
+        waiting = await backlog(session, stored_now(app.services.clock))
+    assert waiting.failed == 2 and waiting.pending == {}
+
+
+async def test_when_the_database_cannot_take_an_update_zalo_hears_503(
+        fake, zalo_webhook, monkeypatch) -> None:
+    import json
+
+    app, url = zalo_webhook
+
+    async def down(items: object) -> None:
+        raise ConnectionRefusedError("the database is restarting")
+
+    monkeypatch.setattr(app, "store_received", down)
+    assert await _post(url, json.dumps(fake.update("w2", "id.vn là gì")).encode()) == 503

@@ -156,7 +156,10 @@ async def healthz(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
     if await app.healthy():
         try:
-            return web.json_response({"status": "ok", **await app.status()})
+            status = await app.status()
+            workers = status.pop("workers")  # hosts and pids are for staff, not the internet
+            assert isinstance(workers, list)
+            return web.json_response({"status": "ok", **status, "workers": len(workers)})
         except Exception as exc:
             log.warning("health check failed: %s", type(exc).__name__)
     return web.json_response({"status": "database unavailable"}, status=503)

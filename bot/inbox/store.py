@@ -20,7 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.messages import Incoming
 from bot.delivery.outbox import REPLY_SOURCE
 from bot.storage.database import insert_ignoring_duplicates
-from bot.storage.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
+from bot.storage.models import (
+    InboxMessage,
+    InboxStatus,
+    OutboxMessage,
+    OutboxStatus,
+    WorkerHeartbeat,
+)
 
 MAX_ERROR = 300
 
@@ -156,3 +162,29 @@ async def prune(session: AsyncSession, before: datetime, batch: int) -> int:
                                         InboxMessage.done_at < before).limit(batch)
     result = await session.execute(delete(InboxMessage).where(InboxMessage.id.in_(ids)))
     return int(result.rowcount or 0)
+
+
+# -- worker heartbeats ---------------------------------------------------------------
+
+_BEAT = (update(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == bindparam("worker"))
+         .values(seen_at=bindparam("now")))
+
+
+async def beat(session: AsyncSession, worker: str, host: str, pid: int, started: datetime,
+               now: datetime) -> None:
+    """WORKER is alive at NOW (its row made on the first beat)."""
+    conn = await session.connection()
+    if not (await conn.execute(_BEAT, {"worker": worker, "now": now})).rowcount:
+        session.add(WorkerHeartbeat(worker_id=worker, host=host[:120], pid=pid,
+                                    started_at=started, seen_at=now))
+
+
+async def forget_worker(session: AsyncSession, worker: str) -> None:
+    await session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == worker))
+
+
+async def workers_seen(session: AsyncSession, since: datetime) -> list[WorkerHeartbeat]:
+    """The workers that beat since SINCE, newest first."""
+    return list(await session.scalars(select(WorkerHeartbeat)
+                                      .where(WorkerHeartbeat.seen_at >= since)
+                                      .order_by(WorkerHeartbeat.seen_at.desc())))

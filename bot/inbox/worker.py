@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
+import socket
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -37,6 +40,7 @@ log = logging.getLogger(__name__)
 
 Replier = Callable[[str, Reply], Awaitable[Outcome]]
 MAX_ATTEMPTS = 3  # a turn that fails this often is parked and the person told
+HEARTBEAT_SECONDS = 10.0
 
 
 class LeaseLost(Exception):
@@ -68,7 +72,11 @@ class InboxWorker:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._ended_since_claim = 0
+        self._freed = asyncio.Event()  # enough turns ended to be worth a claim
         self.results = Results()  # outcomes not yet recorded: written with the next claim
+        self._started = stored_now(self.services.clock)
+        self._last_beat = -HEARTBEAT_SECONDS
 
     def register(self, channel: str, replier: Replier) -> None:
         self.repliers[channel] = replier
@@ -79,10 +87,18 @@ class InboxWorker:
         """Record the outcomes gathered so far, then claim up to LIMIT updates (one per
         free chat), in one transaction: a chat whose replies just left is free again."""
         results, self.results = self.results, Results()
+        self._ended_since_claim = 0
+        self._freed.clear()
+        if results.empty and (limit <= 0 or not self.repliers):
+            return []
         now = stored_now(self.services.clock)
         async with self.services.sessions() as session, session.begin():
             if not results.empty:
                 await self.delivery.write_in(session, results)
+            if time.monotonic() - self._last_beat >= HEARTBEAT_SECONDS:
+                await store.beat(session, self.worker_id, socket.gethostname(), os.getpid(),
+                                 self._started, now)
+                self._last_beat = time.monotonic()
             if limit <= 0 or not self.repliers:
                 return []
             return await store.claim(session, self.worker_id, list(self.repliers), now,
@@ -176,20 +192,31 @@ class InboxWorker:
             for item in claimed:
                 task = asyncio.create_task(self._one(item))
                 self._in_flight.add(task)
-                task.add_done_callback(self._in_flight.discard)
-            if not claimed and not self._stopping:
+                task.add_done_callback(self._ended)
+            if not self._stopping:
                 await self._wait()
         await asyncio.gather(*self._in_flight, return_exceptions=True)
         with contextlib.suppress(Exception):  # the last outcomes; else the leases return them
             await self._claim(0)
+            async with self.services.sessions() as session, session.begin():
+                await store.forget_worker(session, self.worker_id)
 
     async def _wait(self) -> None:
-        """Until an update arrives here, a turn in flight ends, or IDLE (other receivers)."""
+        """Until an update arrives here, half the batch has ended, nothing is in flight, or
+        IDLE passes (updates stored by other receivers). Not after every single turn: each
+        claim scans the pending updates, and claiming that often cost more than the turns."""
         self.arrived.clear()
-        arrival = asyncio.ensure_future(self.arrived.wait())
-        await asyncio.wait({arrival, *self._in_flight}, timeout=self.idle,
-                           return_when=asyncio.FIRST_COMPLETED)
-        arrival.cancel()
+        waits = [asyncio.ensure_future(self.arrived.wait()),
+                 asyncio.ensure_future(self._freed.wait())]
+        await asyncio.wait(waits, timeout=self.idle, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._ended_since_claim += 1
+        if not self._in_flight or self._ended_since_claim >= self.batch // 2:
+            self._freed.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run())

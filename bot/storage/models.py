@@ -272,6 +272,18 @@ class InboxMessage(Base):
     leased_by: Mapped[str | None] = mapped_column(String(40))
 
 
+class WorkerHeartbeat(Base):
+    """A worker says it is alive every few seconds; `status` lists the recent ones."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    host: Mapped[str] = mapped_column(String(120))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
 class StaffRole(Base):
     """Province staff reach every commune; commune staff only their own."""
 
