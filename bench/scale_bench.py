@@ -82,7 +82,9 @@ async def main() -> int:
             def answered() -> int:
                 return sum(1 for c in fake.calls if c.method == "sendMessage")
 
-            while answered() < total // 3:
+            while True:
+                if answered() >= total // 3:
+                    break
                 await asyncio.sleep(0.05)
             worker.send_signal(signal.SIGKILL)
             killed_at = answered()
