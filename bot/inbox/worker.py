@@ -59,7 +59,7 @@ class Answered:
 class InboxWorker:
     def __init__(self, conversation: Conversation, delivery: DeliveryEngine,
                  arrived: asyncio.Event, worker_id: str | None = None,
-                 lease_seconds: float = 60.0, batch: int = 64, idle: float = 0.5) -> None:
+                 lease_seconds: float = 60.0, batch: int = 256, idle: float = 0.5) -> None:
         self.conversation = conversation
         self.services = conversation.services
         self.delivery = delivery
