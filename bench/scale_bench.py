@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,15 +40,36 @@ def spawn(config: Path, command: str) -> subprocess.Popen[bytes]:
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def order_of(fake: FakeTelegram, chat: int, questions: int) -> list[int]:
-    """Which question each answer to CHAT answered, in the order they arrived."""
-    seen = []
-    for call in fake.calls:
-        if call.method == "sendMessage" and int(call.params["chat_id"]) == chat:
-            for n, (_, fragment) in enumerate(ASKED[:questions]):
-                if fragment in call.text:
-                    seen.append(n)
-    return seen
+class Answers:
+    """What each chat received, read once per call as calls arrive (re-scanning every
+    call for every chat would stall the fake server, which shares this event loop)."""
+
+    def __init__(self, fake: FakeTelegram, questions: int) -> None:
+        self.fake, self.questions = fake, questions
+        self.texts: dict[int, list[str]] = {}
+        self.read = 0
+
+    def update(self) -> None:
+        calls = self.fake.calls
+        for call in calls[self.read:]:
+            if call.method == "sendMessage":
+                self.texts.setdefault(int(call.params["chat_id"]), []).append(call.text)
+        self.read = len(calls)
+
+    def complete(self, chat: int) -> bool:
+        texts = self.texts.get(chat, [])
+        return all(any(f in t for t in texts) for _, f in ASKED[:self.questions])
+
+    def in_order(self, chat: int) -> bool:
+        """The first answer to each question arrived in the order they were asked."""
+        texts = self.texts.get(chat, [])
+        firsts = [next((i for i, t in enumerate(texts) if f in t), len(texts))
+                  for _, f in ASKED[:self.questions]]
+        return firsts == sorted(firsts)
+
+    def twice(self, chat: int) -> int:
+        texts = self.texts.get(chat, [])
+        return len(texts) - len(set(texts))
 
 
 async def main() -> int:
@@ -79,20 +99,18 @@ async def main() -> int:
                 for chat in chats:
                     fake.push_text(chat, question)
 
-            def answered() -> int:
-                return sum(1 for c in fake.calls if c.method == "sendMessage")
-
+            answers = Answers(fake, args.questions)
             while True:
-                if answered() >= total // 3:
+                answers.update()
+                if answers.read and sum(map(len, answers.texts.values())) >= total // 3:
                     break
                 await asyncio.sleep(0.05)
             worker.send_signal(signal.SIGKILL)
-            killed_at = answered()
+            killed_at = sum(map(len, answers.texts.values()))
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
-                done = sum(1 for chat in chats
-                           if len(set(order_of(fake, chat, args.questions))) == args.questions)
-                if done == args.people:
+                answers.update()
+                if all(answers.complete(chat) for chat in chats):
                     break
                 await asyncio.sleep(0.5)
             elapsed = time.monotonic() - start
@@ -102,10 +120,10 @@ async def main() -> int:
                     proc.send_signal(signal.SIGTERM)
                     await asyncio.get_running_loop().run_in_executor(None, proc.wait)
             await fake.stop()
-    orders = {chat: order_of(fake, chat, args.questions) for chat in chats}
-    missing = sum(1 for o in orders.values() if len(set(o)) < args.questions)
-    out_of_order = sum(1 for o in orders.values() if o != sorted(o))
-    twice = sum(n - 1 for o in orders.values() for n in Counter(o).values() if n > 1)
+    answers.update()
+    missing = sum(1 for chat in chats if not answers.complete(chat))
+    out_of_order = sum(1 for chat in chats if not answers.in_order(chat))
+    twice = sum(answers.twice(chat) for chat in chats)
     print(f"{args.people} people × {args.questions} questions on PostgreSQL, run + worker; "
           f"worker killed (kill -9) at {killed_at}/{total} answers")
     print(f"  unanswered people {missing}, out of order {out_of_order}, "

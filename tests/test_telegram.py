@@ -312,6 +312,27 @@ def test_the_poster_encodes_the_deep_link() -> None:
     assert segno.make(link, error="m").designator  # encodable at error level M
 
 
+async def test_updates_with_nobody_to_answer_are_skipped_and_the_next_one_answered(
+        telegram) -> None:
+    """A channel post has nobody to answer; a poll missing a field a newer Bot API made
+    required cannot even be read: neither holds up the question behind them."""
+    from bot.inbox.store import backlog
+    from bot.time import stored_now
+
+    fake, app = telegram
+    fake.push(channel_post={"message_id": 3, "date": 0, "text": "tin kênh",
+                            "chat": {"id": -100123, "type": "channel", "title": "Kênh"}})
+    fake.push(poll={"id": "p1", "question": "?", "options": [], "total_voter_count": 0,
+                    "is_closed": False, "is_anonymous": True, "type": "regular",
+                    "allows_multiple_answers": False})
+    fake.push_text(513, "id.vn là gì")
+    await fake.wait_text(513, "cá nhân")
+    assert not fake.sent_to(-100123)
+    async with app.services.sessions() as session:  # the poll PTB cannot read is kept
+        waiting = await backlog(session, stored_now(app.services.clock))
+    assert waiting.failed == 1 and waiting.pending == {}
+
+
 async def test_edited_messages_are_answered_like_new_ones(telegram) -> None:
     fake, _ = telegram
     fake.push(edited_message={

@@ -14,6 +14,7 @@ import asyncio
 import hmac
 import logging
 import re
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
@@ -32,6 +33,7 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
@@ -92,6 +94,13 @@ def make_bot(config: PlatformConfig) -> Bot:
     return Bot(config.token or "", base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
                request=AiohttpRequest(pool_size=16),
                get_updates_request=AiohttpRequest(pool_size=1))
+
+
+def _update_id(item: Any) -> int:
+    try:
+        return int(item["update_id"])
+    except (KeyError, TypeError, ValueError):
+        return -1
 
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -176,23 +185,51 @@ class TelegramChannel(PlatformChannel):
         backoff = 1.0
         while not self.stopped.is_set():
             try:
-                updates = await self.bot.get_updates(
-                    offset=self.offset, timeout=POLL_SECONDS, allowed_updates=Update.ALL_TYPES)
+                await self._take_batch()
                 backoff = 1.0
             except InvalidToken:
                 log.error("channel telegram: the bot token was refused (401); channel stopped")
                 return
-            except TelegramError as exc:
+            except Exception as exc:  # the network, or the database for a block/unblock
                 log.warning("telegram getUpdates failed (%s); retrying in %.0f s",
                             type(exc).__name__, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
-                continue
-            if updates:
-                await self._member_changes(updates)
-                await self.store_until_done(self.received(updates))
-                self.offset = updates[-1].update_id + 1
-                self._acknowledge(updates)
+
+    async def _take_batch(self) -> None:
+        """One getUpdates, stored; the offset moves only after that (so a failure here
+        fetches the same batch again, and the inbox keeps it once)."""
+        raw = await self._fetch()
+        if raw:
+            updates, unreadable = self._parse(raw)
+            await self._member_changes(updates)
+            await self.store_until_done([*self.received(updates), *unreadable])
+            self.offset = max(_update_id(item) for item in raw) + 1
+            self._acknowledge(updates)
+
+    async def _fetch(self) -> list[Any]:
+        """getUpdates as raw JSON: an update PTB cannot read (a field a newer Bot API made
+        required) must not sink its whole batch, nor stop the poller."""
+        assert self.bot is not None
+        kwargs: dict[str, Any] = {"timeout": POLL_SECONDS, "allowed_updates": Update.ALL_TYPES}
+        if self.offset is not None:
+            kwargs["offset"] = self.offset
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PTBUserWarning)  # "use get_updates": not for raw
+            result = await self.bot.do_api_request("get_updates", api_kwargs=kwargs,
+                                                   read_timeout=POLL_SECONDS + 10)
+        return result if isinstance(result, list) else []
+
+    def _parse(self, raw: list[Any]) -> tuple[list[Update], list[Received]]:
+        """Each update on its own: the readable ones, and the rest kept as failed rows."""
+        updates, unreadable = [], []
+        for item in raw:
+            try:
+                updates.append(Update.de_json(item, self.bot))
+            except Exception as exc:
+                unreadable.append(Received(CHANNEL, "", str(_update_id(item)), raw=item,
+                                           problem=f"unreadable: {exc!r}"[:200]))
+        return updates, unreadable
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         """Stored before the 200: Telegram re-sends what was not acknowledged."""
