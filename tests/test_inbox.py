@@ -178,3 +178,17 @@ async def test_status_names_the_workers_seen_and_a_clean_stop_takes_one_off(app)
     assert seen["id"] == "w-status" and seen["pid"] > 0
     await inbox.stop()
     assert (await app.status())["workers"] == []
+
+
+async def test_a_stored_message_an_upgrade_cannot_read_is_set_aside_not_retried(app) -> None:
+    await arrive(app, "hoa", "id.vn là gì")
+    async with app.services.sessions() as session, session.begin():
+        row = await session.scalar(select(InboxMessage))
+        row.payload = {**row.payload, "field_of_an_older_version": 1}
+    await arrive(app, "hoa", "biz.vn là gì", first_id=2)
+    phone = Phone()
+    inbox = worker(app, phone)
+    await drain(inbox)  # sets the unreadable one aside
+    await drain(inbox)  # the next claim takes the chat's next message
+    assert await statuses(app) == [InboxStatus.FAILED, InboxStatus.DONE]
+    assert "kinh doanh" in phone.got["hoa"][0]  # the chat's next message went on

@@ -97,11 +97,21 @@ async def claim(session: AsyncSession, worker: str, channels: Sequence[str], now
     if session.bind and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=InboxMessage)
     rows = (await session.execute(query)).all()
-    if rows:
+    claimed, unreadable = [], []
+    for row in rows:
+        try:
+            claimed.append(Claimed(row.id, row.attempts, Incoming(**row.payload)))
+        except TypeError:  # stored by a version whose message had other fields
+            unreadable.append(row.id)
+    if claimed:
         await session.execute(update(InboxMessage)
-                              .where(InboxMessage.id.in_([r.id for r in rows]))
+                              .where(InboxMessage.id.in_([c.id for c in claimed]))
                               .values(leased_until=now + lease, leased_by=worker))
-    return [Claimed(r.id, r.attempts, Incoming(**r.payload)) for r in rows]
+    if unreadable:  # set aside, or it would hold up its chat (and every claim) for ever
+        await session.execute(update(InboxMessage).where(InboxMessage.id.in_(unreadable))
+                              .values(status=InboxStatus.FAILED, done_at=now,
+                                      error="stored message no longer readable"))
+    return claimed
 
 
 # Built once: constructing a statement on every message costs more CPU than running it.
