@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
-from bot.channels.ordering import ChatLocks
-from bot.delivery.outcome import Outcome, Result
+from bot.delivery.outcome import Outcome
 
 if TYPE_CHECKING:
     from bot.app import App
     from bot.config import Config, PlatformConfig, WebhookConfig
-    from bot.core.messages import Incoming, Reply
+    from bot.core.messages import Reply
     from bot.inbox.store import Received
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ class Channel(Protocol):
 
 class PlatformChannel:
     """What every platform channel keeps: the app, its settings, the secret its webhook
-    checks, one lock per chat, and its background tasks (a poller)."""
+    checks, and its background tasks (a poller)."""
 
     name: str
 
@@ -57,7 +56,6 @@ class PlatformChannel:
         self.app = app
         self.config = config
         self.secret = config.webhook.secret_token or secrets.token_urlsafe(32)
-        self.chat_lock = ChatLocks()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.stopped = asyncio.Event()
 
@@ -108,18 +106,6 @@ async def serve_webhook(hook: WebhookConfig,
     await runner.setup()
     await web.TCPSite(runner, hook.listen, hook.port).start()
     return runner
-
-
-async def settle(app: App, incoming: Incoming, outcome: Outcome) -> None:
-    """A reply that could not be sent, after its last attempt: whoever blocked the bot
-    (or removed it from a group) is marked and never messaged again; refusals and
-    outages are logged, without ids or text."""
-    if outcome.kind == Result.BLOCKED:
-        await app.conversation.set_blocked(incoming.channel, incoming.user_id, True)
-        log.info("%s: a reply found the bot blocked", incoming.channel)
-    elif outcome.kind != Result.SENT:
-        log.warning("%s: a reply was not sent (%s: %s)", incoming.channel, outcome.kind,
-                    outcome.error[:120])
 
 
 def _telegram(app: App, config: PlatformConfig) -> Channel:
