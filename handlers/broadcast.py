@@ -14,20 +14,19 @@ from bot.broadcast.store import (
     AUDIENCES,
     MAX_TEXT,
     Scope,
-    allowed,
     broadcast_by_id,
     cancel,
     count_recipients,
     counts,
     queue,
     recent_broadcasts,
-    role_of,
 )
 from bot.core import payloads
 from bot.core.flow import UNHANDLED, StepResult
 from bot.core.messages import Option, Reply
 from bot.core.payloads import Action, item
 from bot.core.turn import Turn
+from bot.staff.scope import is_province, may_broadcast, role_of
 from bot.storage.models import BroadcastStatus, OutboxStatus, StaffRole
 from bot.time import show, stored_now, to_stored
 from bot.training.store import sessions_with_registrants
@@ -102,7 +101,7 @@ async def start(turn: Turn) -> list[Reply]:
     role = await _role(turn)
     if role is None:
         return _refuse(turn)
-    if role.role == "commune":
+    if not is_province(role):
         turn.start(FLOW, "text", communes=[role.commune_code])
         return [turn.say("broadcast_own_commune",
                          commune=commune_picker.name(turn, role.commune_code)),
@@ -127,7 +126,7 @@ async def step(turn: Turn) -> list[Reply]:
         turn.finish()
         return [turn.say("cancelled", options=menu_options(turn))]
     current = turn.state.step or ""
-    if current in PROVINCE_ONLY and role.role != "province":
+    if current in PROVINCE_ONLY and not is_province(role):
         return _refuse(turn, "broadcast_role_gone")  # only province staff choose a target
     handler = STEPS.get(current)
     return await handler(turn, role) if handler else _refuse(turn)
@@ -271,7 +270,7 @@ def _ask_text(turn: Turn) -> list[Reply]:
 
 async def _preview(turn: Turn, role: StaffRole) -> list[Reply]:
     scope = _scope(turn)
-    if not allowed(role, scope):
+    if not may_broadcast(role, scope):
         return _refuse(turn, "broadcast_role_gone")
     count = await count_recipients(turn.session, scope)
     at = turn.data.get("at")
@@ -290,7 +289,7 @@ async def _send(turn: Turn, role: StaffRole) -> list[Reply]:
     now = stored_now(turn.clock)
     at = turn.data.get("at")
     when = datetime.fromisoformat(at) if at else now
-    origin = (commune_picker.name(turn, role.commune_code) if role.role == "commune"
+    origin = (commune_picker.name(turn, role.commune_code) if not is_province(role)
               else turn.t("origin_province"))
     if await count_recipients(turn.session, scope) == 0:
         turn.finish()
@@ -311,7 +310,7 @@ async def recent(turn: Turn) -> list[Reply]:
     if role is None:
         return _refuse(turn)
     broadcasts = await recent_broadcasts(
-        turn.session, actor(turn) if role.role == "commune" else None)
+        turn.session, actor(turn) if not is_province(role) else None)
     if not broadcasts:
         return [turn.say("broadcasts_none", options=menu_options(turn))]
     items, options = [], []
@@ -340,7 +339,7 @@ async def recent_step(turn: Turn) -> StepResult:
     if broadcast_id is None or not broadcast_id.isdigit():
         return UNHANDLED
     broadcast = await broadcast_by_id(turn.session, int(broadcast_id))
-    if broadcast is None or (role.role == "commune" and broadcast.actor != actor(turn)):
+    if broadcast is None or (not is_province(role) and broadcast.actor != actor(turn)):
         return _refuse(turn, "stale_option")
     held = await cancel(turn.session, broadcast, actor(turn), stored_now(turn.clock))
     turn.finish()

@@ -27,7 +27,7 @@ def topic_option(turn: Turn, topic_id: str, lang: str | None = None) -> Option:
 
 
 async def show_menu(turn: Turn) -> list[Reply]:
-    from bot.broadcast.store import role_of
+    from bot.staff.scope import role_of
 
     turn.finish()
     options = menu_options(turn)

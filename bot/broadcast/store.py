@@ -1,8 +1,8 @@
 """Broadcasts: who may reach whom, who receives, queueing into the outbox, progress.
 
-The security rule lives here and only here: a commune officer's scope is their
-own commune, always re-read from the database at the moment of sending, so a
-forged option or a role revoked mid-dialog reaches nobody outside it.
+Who may reach whom is bot/staff/scope.py's rule, checked here at the moment of
+sending against the role re-read from the database, so a forged option or a
+role revoked mid-dialog reaches nobody outside it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.core import payloads
 from bot.core.messages import Option, Reply
 from bot.core.payloads import Action
 from bot.delivery.outbox import enqueue, to_payload
+from bot.staff.scope import may_broadcast
 from bot.storage.models import (
     AuditEntry,
     Broadcast,
@@ -49,20 +50,6 @@ class Scope:
     def to_json(self) -> dict[str, Any]:
         return {"communes": list(self.communes) if self.communes is not None else None,
                 "audience": self.audience, "session": self.session}
-
-
-async def role_of(session: AsyncSession, channel: str, user_id: str) -> StaffRole | None:
-    return await session.scalar(select(StaffRole).where(StaffRole.channel == channel,
-                                                        StaffRole.channel_user_id == user_id))
-
-
-def allowed(role: StaffRole | None, scope: Scope) -> bool:
-    if role is None:
-        return False
-    if role.role == "province":
-        return True
-    return (role.role == "commune" and scope.session is None and scope.communes is not None
-            and set(scope.communes) == {role.commune_code})
 
 
 def _recipients_query(scope: Scope) -> Any:
@@ -97,7 +84,7 @@ async def queue(session: AsyncSession, actor: str, role: StaffRole, scope: Scope
                 origin: str, when: datetime, now: datetime,
                 sender_user_id: int | None = None) -> Broadcast:
     """Check the scope against the role, then one outbox row per recipient."""
-    if not allowed(role, scope):
+    if not may_broadcast(role, scope):
         raise PermissionError("scope outside the sender's role")
     broadcast = Broadcast(actor=actor, sender_user_id=sender_user_id, scope=scope.to_json(),
                           text=text, not_before=when, status=BroadcastStatus.QUEUED, created_at=now)

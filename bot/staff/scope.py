@@ -1,0 +1,66 @@
+"""Who may see and reach whom: the one place the rule lives, for the chat and the console.
+
+Province staff see the whole province; commune staff only the people whose
+commune is theirs. Every query that shows people, questions or registrations
+to staff goes through `commune_filter`; every broadcast through `may_broadcast`.
+The role is re-read from the database on each request or message, so a revoked
+or moved officer loses access at once.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import StaffRole
+
+if TYPE_CHECKING:
+    from bot.broadcast.store import Scope
+
+
+class Level(StrEnum):
+    PROVINCE = "province"
+    COMMUNE = "commune"
+
+
+async def role_of(session: AsyncSession, channel: str, user_id: str) -> StaffRole | None:
+    return await session.scalar(select(StaffRole).where(StaffRole.channel == channel,
+                                                        StaffRole.channel_user_id == user_id))
+
+
+def is_province(role: StaffRole | None) -> bool:
+    return role is not None and role.role == Level.PROVINCE
+
+
+def commune_filter(role: StaffRole) -> str | None:
+    """None: the whole province; else the one commune this role may see."""
+    if is_province(role):
+        return None
+    # A commune role without a commune sees nobody rather than everybody.
+    return role.commune_code or "-"
+
+
+def may_see_commune(role: StaffRole, code: str | None) -> bool:
+    wanted = commune_filter(role)
+    return wanted is None or wanted == code
+
+
+def narrowed(role: StaffRole, column: Any, chosen: str | None = None) -> Any | None:
+    """A WHERE clause on COLUMN (a commune code column) for ROLE and an optional commune
+    CHOSEN by a province officer; None when nothing needs filtering. A commune officer's
+    own commune always wins over whatever a form or URL asked for."""
+    own = commune_filter(role)
+    code = own if own is not None else chosen
+    return None if code is None else column == code
+
+
+def may_broadcast(role: StaffRole | None, scope: Scope) -> bool:
+    if role is None:
+        return False
+    if is_province(role):
+        return True
+    return (role.role == Level.COMMUNE and scope.session is None
+            and scope.communes is not None and set(scope.communes) == {role.commune_code})
