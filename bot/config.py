@@ -52,9 +52,16 @@ class FloodConfig:
 
 @dataclass
 class Config:
+    @property
+    def public_url(self) -> str:
+        """Where people and staff reach the web server: web.public_url, else local."""
+        host = "127.0.0.1" if self.web_host in ("0.0.0.0", "::") else self.web_host
+        return self.web_public_url or f"http://{host}:{self.web_port}"
+
     database_url: str = DEFAULT_DB_URL
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    web_public_url: str = ""  # the bot's address as people reach it; default: local
     knowledge_path: Path = PACKAGE_KNOWLEDGE
     timezone: str = "Asia/Ho_Chi_Minh"
     telegram: PlatformConfig = field(default_factory=PlatformConfig)
@@ -172,6 +179,10 @@ def from_mapping(
     web = _section(raw, "web")
     cfg.web_host = _string(web.get("host"), "web.host") or cfg.web_host
     cfg.web_port = _port(web.get("port", cfg.web_port), "web.port")
+    public = _string(web.get("public_url"), "web.public_url") or ""
+    if public and not public.startswith(("http://", "https://")):
+        raise ConfigError("web.public_url: must start with https:// (or http:// locally)")
+    cfg.web_public_url = public.rstrip("/")
     _read_knowledge(cfg, raw, base)
     cfg.telegram = _platform(raw, "telegram")
     cfg.zalo = _platform(raw, "zalo")

@@ -16,6 +16,7 @@ from handlers import (
     onboarding,
     privacy,
     reminders,
+    staff_login,
     training_signup,
 )
 
@@ -41,6 +42,7 @@ def register(conversation: Conversation) -> None:
     c.command("tattin", "stopnews", menu=True)(news.stop_news)
     c.command("broadcast", "guitin")(broadcast.start)  # staff: not in the public menu
     c.command("broadcasts")(broadcast.recent)
+    c.command("dangnhap", "login")(staff_login.login)  # staff: a console sign-in link
 
     c.flow(onboarding.FLOW, onboarding.step)
     c.flow(onboarding.LANGUAGE_FLOW, onboarding.language_step)

@@ -1,4 +1,4 @@
-"""`laocai-bot staff grant|revoke|list` and `laocai-bot broadcast send|status`."""
+"""`laocai-bot staff grant|revoke|list|login-link` and `laocai-bot broadcast send|status`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import argparse
 import asyncio
 import sys
 import time
+from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.broadcast.store import AUDIENCES, Scope, count_recipients, counts, queue
 from bot.catalogue import text as catalogue_text
+from bot.staff import signin
+from bot.staff.scope import Level, role_of
 from bot.storage.models import AuditEntry, Broadcast, OutboxStatus, StaffRole
 from bot.time import show, stored_now, to_stored
 from knowledge.trainings import parse_local
@@ -25,12 +29,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     grant = ssub.add_parser("grant", help="give a role")
     grant.add_argument("--channel", required=True, choices=CHANNELS)
     grant.add_argument("--user", required=True, help="the user's id on that channel")
-    grant.add_argument("--role", required=True, choices=("province", "commune"))
+    grant.add_argument("--role", required=True, choices=tuple(Level))
     grant.add_argument("--commune", help="commune/ward code (commune role)")
     revoke = ssub.add_parser("revoke", help="take a role away")
     revoke.add_argument("--channel", required=True, choices=CHANNELS)
     revoke.add_argument("--user", required=True)
     ssub.add_parser("list", help="everyone with a role")
+    link = ssub.add_parser("login-link", help="print a one-time console sign-in link")
+    link.add_argument("--channel", required=True, choices=CHANNELS)
+    link.add_argument("--user", required=True)
 
     broadcast = sub.add_parser("broadcast", help="send news (province staff)")
     bsub = broadcast.add_subparsers(dest="broadcast_command", required=True)
@@ -61,6 +68,8 @@ async def staff(app: App, args: argparse.Namespace) -> int:
                          if role.commune_code else "toàn tỉnh")
                 print(f"{role.channel:<9} {role.channel_user_id:<20} {role.role:<9} {where}")
             return 0
+        if args.staff_command == "login-link":
+            return await _login_link(app, session, args, now)
         if args.staff_command == "revoke":
             result = await session.execute(delete(StaffRole).where(
                 StaffRole.channel == args.channel, StaffRole.channel_user_id == args.user))
@@ -68,7 +77,7 @@ async def staff(app: App, args: argparse.Namespace) -> int:
                                    detail={"channel": args.channel, "user": args.user}))
             print("revoked" if result.rowcount else "no role to revoke")
             return 0
-        if args.role == "commune":
+        if args.role == Level.COMMUNE:
             if not args.commune or app.services.communes.get(args.commune) is None:
                 return _fail("staff grant: --commune must be one of the 99 commune/ward codes")
         elif args.commune:
@@ -79,11 +88,27 @@ async def staff(app: App, args: argparse.Namespace) -> int:
             role = StaffRole(channel=args.channel, channel_user_id=args.user)
             session.add(role)
         role.role, role.granted_at = args.role, now
-        role.commune_code = args.commune if args.role == "commune" else None
+        role.commune_code = args.commune if args.role == Level.COMMUNE else None
         session.add(AuditEntry(at=now, actor="cli", action="staff_grant",
                                detail={"channel": args.channel, "user": args.user,
                                        "role": args.role, "commune": args.commune}))
         print(f"granted {args.role} to {args.channel}:{args.user}")
+    return 0
+
+
+async def _login_link(app: App, session: AsyncSession, args: argparse.Namespace,
+                      now: datetime) -> int:
+    """A sign-in link for a staff member (how the first province admin gets in)."""
+    role = await role_of(session, args.channel, args.user)
+    if role is None:
+        return _fail(f"staff login-link: {args.channel}:{args.user} has no role "
+                     "(give one first with 'staff grant')")
+    token = await signin.issue_link(session, role, now)
+    if token is None:
+        return _fail("staff login-link: too many links just now; use the newest one")
+    minutes = int(signin.LINK_LIFETIME.total_seconds() // 60)
+    print(signin.link_url(app.config.public_url, token))
+    print(f"(single use, valid for {minutes} minutes; open it in the staff member's browser)")
     return 0
 
 
@@ -125,7 +150,7 @@ async def broadcast(app: App, args: argparse.Namespace) -> int:
         if answer not in ("y", "yes", "c", "co", "có"):
             print("not sent (add --yes to send without asking)")
             return 1
-    role = StaffRole(channel="cli", channel_user_id="cli", role="province")
+    role = StaffRole(channel="cli", channel_user_id="cli", role=Level.PROVINCE)
     async with app.services.sessions() as session, session.begin():
         item = await queue(session, "cli", role, scope, args.text,
                            catalogue_text("vi", "origin_province"), when, now)

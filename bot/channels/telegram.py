@@ -27,6 +27,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     KeyboardButton,
+    LinkPreviewOptions,
     Message,
     ReplyKeyboardMarkup,
     Update,
@@ -50,6 +51,7 @@ CHANNEL = "telegram"
 TEXT_LIMIT = 4000  # under Telegram's 4,096, leaving room for markup
 CALLBACK_LIMIT = 64
 REPLY_ATTEMPTS = 4
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # Telegram must not fetch a sign-in link
 FIRST_BACKOFF = 0.5  # seconds; doubled after each network error
 
 
@@ -351,7 +353,8 @@ class TelegramChannel(PlatformChannel):
         last = len(chunks) - 1
         calls: list[Callable[[], Awaitable[Any]]] = [
             partial(bot.send_message, chat_id, to_telegram_html(chunk),
-                    parse_mode=ParseMode.HTML, reply_markup=markup if index == last else None)
+                    parse_mode=ParseMode.HTML, reply_markup=markup if index == last else None,
+                    link_preview_options=NO_PREVIEW if reply.secret_link else None)
             for index, chunk in enumerate(chunks)]
         if reply.attachment:
             document = InputFile(reply.attachment.content, filename=reply.attachment.filename)

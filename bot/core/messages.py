@@ -77,3 +77,4 @@ class Reply:
     attachment: Attachment | None = None
     request_phone: bool = False
     lang: str = "vi"  # the language the reply is in, for channel-side hints
+    secret_link: bool = False  # no link preview: the platform must not fetch the link

@@ -31,6 +31,8 @@ def to_payload(reply: Reply) -> dict[str, Any]:
         "lang": reply.lang}
     if reply.request_phone:
         payload["request_phone"] = True
+    if reply.secret_link:
+        payload["secret_link"] = True
     if reply.attachment:
         a = reply.attachment
         payload["attachment"] = [a.filename, base64.b64encode(a.content).decode(), a.mime_type,
@@ -44,7 +46,8 @@ def from_payload(payload: dict[str, Any]) -> Reply:
         payload["text"], [Option(label, p, url) for label, p, url in payload["options"]],
         attachment=Attachment(attachment[0], base64.b64decode(attachment[1]), *attachment[2:])
         if attachment else None,
-        request_phone=bool(payload.get("request_phone")), lang=payload.get("lang", "vi"))
+        request_phone=bool(payload.get("request_phone")), lang=payload.get("lang", "vi"),
+        secret_link=bool(payload.get("secret_link")))
 
 
 async def record_replies(session: AsyncSession, user_id: int, channel: str, chat_id: str,

@@ -298,6 +298,35 @@ class StaffRole(Base):
     granted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class StaffLoginToken(Base):
+    """A one-time sign-in link's token, kept only as its SHA-256: a leaked database
+    signs nobody in. One per staff member: a new link cancels the old."""
+
+    __tablename__ = "staff_login_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_roles.id", ondelete="CASCADE"),
+                                          index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StaffSession(Base):
+    """A signed-in browser, by the SHA-256 of its cookie; gone with the staff role."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_roles.id", ondelete="CASCADE"),
+                                          index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 
