@@ -1,0 +1,1 @@
+"""The staff console: a server-rendered web app under /staff/ (see bot/console/web.py)."""

@@ -1,0 +1,168 @@
+"""The staff console: sign-in from the chat app, scope by commune, CSRF, honest CSVs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import delete, select
+
+from bot.channels.web import create_web_app
+from bot.storage.models import AuditEntry, QuestionLog, StaffRole, User
+
+from .conftest import Chat
+from .support import CAM_DUONG, NOW, SA_PA, grant, people
+
+LINK = re.compile(r"https?://\S+/staff/login/(\S+)")
+
+
+@pytest.fixture
+async def browser(app) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(create_web_app(app))) as c:
+        yield c
+
+
+async def link_for(app, user: str) -> str:
+    """What the staff member's chat app shows after /dangnhap: the token of the link."""
+    replies = await Chat(app, user=user).send("/dangnhap")
+    found = LINK.search(replies[0].text)
+    assert found and replies[0].secret_link, replies[0].text
+    return found.group(1)
+
+
+async def signed_in(app, browser: TestClient, user: str) -> None:
+    token = await link_for(app, user)
+    response = await browser.post(f"/staff/login/{token}", allow_redirects=False)
+    assert response.status == 303
+
+
+async def csrf_of(browser: TestClient) -> str:
+    page = await (await browser.get("/staff/")).text()
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+async def questions(app) -> None:
+    """People of two communes asked; one Sa Pa question looks like a spreadsheet formula."""
+    await people(app)
+    async with app.services.sessions() as session, session.begin():
+        ids = dict((await session.execute(select(User.channel_user_id, User.id))).all())
+        for uid, text, outcome, topic in (
+                ("r1", "id.vn là gì", "answer", "id-vn"),
+                ("r2", "biz.vn là gì", "answer", "biz-vn"),
+                ("r3", "=HYPERLINK(\"http://x\")", "fallback", None),
+                ("r4", "giá vàng", "fallback", None)):
+            session.add(QuestionLog(user_id=ids[uid], text=text, normalised=text,
+                                    outcome=outcome, topic=topic, score=0.5, created_at=NOW))
+
+
+async def test_an_officer_signs_in_from_the_chat_link_and_sees_the_dashboard(app, browser):
+    await grant(app, "boss", "province")
+    token = await link_for(app, "boss")
+    confirm = await browser.get(f"/staff/login/{token}")
+    assert confirm.status == 200 and "web:boss" in await confirm.text()
+    assert not browser.session.cookie_jar.filter_cookies(browser.make_url("/staff/"))
+    # The GET (a chat app fetching the link) signed nobody in: the page asks to sign in.
+    assert "gửi /dangnhap" in await (await browser.get("/staff/")).text()
+    response = await browser.post(f"/staff/login/{token}", allow_redirects=False)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = await browser.get("/staff/")
+    assert page.status == 200 and "Tổng quan" in await page.text()
+    again = await browser.post(f"/staff/login/{token}", allow_redirects=False)
+    assert again.status == 410  # single use
+
+
+async def test_someone_without_a_role_gets_a_polite_no_and_no_link(app):
+    replies = await Chat(app, user="stranger").send("/login")
+    assert "/staff/login/" not in replies[0].text and "cán bộ" in replies[0].text
+
+
+async def test_a_link_expires_after_ten_minutes_and_a_new_one_cancels_the_old(app, browser):
+    await grant(app, "boss", "province")
+    old = await link_for(app, "boss")
+    new = await link_for(app, "boss")
+    assert (await browser.post(f"/staff/login/{old}")).status == 410
+    app.services.clock.moment += timedelta(minutes=11)
+    assert (await browser.post(f"/staff/login/{new}")).status == 410
+
+
+async def test_asking_for_links_over_and_over_is_refused_for_a_while(app):
+    await grant(app, "boss", "province")
+    for _ in range(5):
+        await link_for(app, "boss")
+    replies = await Chat(app, user="boss").send("/dangnhap")
+    assert "/staff/login/" not in replies[0].text
+
+
+async def test_a_commune_officer_sees_only_their_commune_and_cannot_ask_for_another(
+        app, browser):
+    await questions(app)
+    await grant(app, "officer", "commune", CAM_DUONG)
+    await signed_in(app, browser, "officer")
+    page = await (await browser.get("/staff/")).text()
+    assert "giá vàng" not in page and "HYPERLINK" not in page  # Sa Pa's questions
+    assert (await browser.get(f"/staff/?commune={SA_PA}")).status == 403
+    rows = list(csv.reader(io.StringIO((await (await browser.get(
+        "/staff/?format=csv")).read()).decode("utf-8-sig"))))
+    figures = {(r[0], r[1]): r[2] for r in rows[1:]}
+    assert figures[("people", "active")] == "2" and figures[("questions", "total")] == "2"
+    assert figures[("questions", "answer_rate")] == "1.000"
+
+
+async def test_the_province_csv_has_the_screens_numbers_and_no_live_formulas(app, browser):
+    await questions(app)
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    raw = (await (await browser.get("/staff/?format=csv")).read()).decode("utf-8")
+    assert raw.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(raw[1:])))
+    figures = {(r[0], r[1]): r[2] for r in rows[1:]}
+    # The four residents and the officer, who has written to the bot too.
+    assert figures[("questions", "total")] == "4" and figures[("people", "active")] == "5"
+    assert ("unanswered_question", "'=HYPERLINK(\"http://x\")") in figures
+    page = await (await browser.get("/staff/")).text()
+    assert "50%" in page and "&lt;" not in page.split("<main>")[0]
+    async with app.services.sessions() as session:
+        actions = list(await session.scalars(select(AuditEntry.action)))
+    assert "sign_in" in actions and "export" in actions
+
+
+async def test_a_form_without_its_csrf_token_changes_nothing(app, browser):
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    refused = await browser.post("/staff/logout", data={}, allow_redirects=False)
+    assert refused.status == 403
+    assert (await browser.get("/staff/", allow_redirects=False)).status == 200  # still in
+    foreign = await browser.post("/staff/logout", data={"csrf": await csrf_of(browser)},
+                                 headers={"Origin": "https://evil.example"},
+                                 allow_redirects=False)
+    assert foreign.status == 403
+    done = await browser.post("/staff/logout", data={"csrf": await csrf_of(browser)},
+                              allow_redirects=False)
+    assert done.status == 303
+    assert (await browser.get("/staff/", allow_redirects=False)).status == 303
+
+
+async def test_a_revoked_role_ends_the_session_at_the_next_page(app, browser):
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    async with app.services.sessions() as session, session.begin():
+        await session.execute(delete(StaffRole).where(StaffRole.channel_user_id == "boss"))
+    response = await browser.get("/staff/", allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"].endswith("/signed-out")
+
+
+async def test_pages_carry_security_headers_and_a_forged_cookie_gets_nowhere(app, browser):
+    browser.session.cookie_jar.update_cookies({"laocai_staff": "forged"})
+    response = await browser.get("/staff/", allow_redirects=False)
+    assert response.status == 303
+    page = await browser.get("/staff/signed-out")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "text/html" in page.headers["Content-Type"]
