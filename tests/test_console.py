@@ -60,6 +60,17 @@ async def questions(app) -> None:
                                     outcome=outcome, topic=topic, score=0.5, created_at=NOW))
 
 
+async def cam_duong_officer_signed_in(app, browser: TestClient) -> None:
+    await questions(app)
+    await grant(app, "officer", "commune", CAM_DUONG)
+    await signed_in(app, browser, "officer")
+
+
+async def csv_rows(browser: TestClient, url: str) -> list[list[str]]:
+    raw = await (await browser.get(url)).read()
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
 async def test_an_officer_signs_in_from_the_chat_link_and_sees_the_dashboard(app, browser):
     await grant(app, "boss", "province")
     token = await link_for(app, "boss")
@@ -101,14 +112,11 @@ async def test_asking_for_links_over_and_over_is_refused_for_a_while(app):
 
 async def test_a_commune_officer_sees_only_their_commune_and_cannot_ask_for_another(
         app, browser):
-    await questions(app)
-    await grant(app, "officer", "commune", CAM_DUONG)
-    await signed_in(app, browser, "officer")
+    await cam_duong_officer_signed_in(app, browser)
     page = await (await browser.get("/staff/")).text()
     assert "giá vàng" not in page and "HYPERLINK" not in page  # Sa Pa's questions
     assert (await browser.get(f"/staff/?commune={SA_PA}")).status == 403
-    rows = list(csv.reader(io.StringIO((await (await browser.get(
-        "/staff/?format=csv")).read()).decode("utf-8-sig"))))
+    rows = await csv_rows(browser, "/staff/?format=csv")
     figures = {(r[0], r[1]): r[2] for r in rows[1:]}
     assert figures[("people", "active")] == "2" and figures[("questions", "total")] == "2"
     assert figures[("questions", "answer_rate")] == "1.000"
@@ -166,3 +174,57 @@ async def test_pages_carry_security_headers_and_a_forged_cookie_gets_nowhere(app
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert "text/html" in page.headers["Content-Type"]
+
+
+async def test_the_question_log_shows_a_commune_officer_only_their_peoples_questions(
+        app, browser):
+    await cam_duong_officer_signed_in(app, browser)
+    page = await (await browser.get("/staff/questions")).text()
+    assert "id.vn là gì" in page and "biz.vn là gì" in page and "giá vàng" not in page
+    unanswered = await (await browser.get("/staff/questions?outcome=fallback")).text()
+    assert "id.vn là gì" not in unanswered
+    forged = await browser.get(f"/staff/questions?commune={SA_PA}")
+    assert forged.status == 403 and "giá vàng" not in await forged.text()
+
+
+async def test_people_are_counted_never_listed(app, browser):
+    await cam_duong_officer_signed_in(app, browser)
+    response = await browser.get("/staff/people?format=xlsx")
+    assert response.status == 200 and (await response.read())[:2] == b"PK"
+    rows = await csv_rows(browser, "/staff/people?format=csv")
+    assert ["people", "total", "2"] in rows and ["people", "news_opt_in", "1"] in rows
+    assert "r1" not in await (await browser.get("/staff/people")).text()
+
+
+async def test_only_the_province_reads_the_audit_log(app, browser):
+    await grant(app, "officer", "commune", CAM_DUONG)
+    await signed_in(app, browser, "officer")
+    assert (await browser.get("/staff/audit")).status == 403
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    page = await (await browser.get("/staff/audit")).text()
+    assert "web:officer" in page and "sign_in" in page
+
+
+@pytest.mark.parametrize("query, explained", [
+    ("from=31/02/2026", "Ngày không hợp lệ"),
+    ("from=2026-11-20&to=2026-11-01", "trước ngày bắt đầu"),
+    ("from=2020-01-01&to=2026-11-01", "dài quá một năm"),
+    ("page=-1", "Số trang"),
+    ("outcome=<script>", "Kết quả lọc"),
+])
+async def test_a_bad_filter_is_explained_not_used(app, browser, query, explained):
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    response = await browser.get(f"/staff/questions?{query}")
+    page = await response.text()
+    assert response.status == 400 and explained in page and "<script>" not in page
+
+
+async def test_a_date_range_in_the_vietnamese_style_filters_the_dashboard(app, browser):
+    await questions(app)  # asked on 23/11/2026
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    before = await (await browser.get("/staff/?from=01/11/2026&to=22/11/2026&format=csv")).read()
+    during = await (await browser.get("/staff/?from=23/11/2026&to=23/11/2026&format=csv")).read()
+    assert b"questions,total,0" in before and b"questions,total,4" in during

@@ -4,14 +4,14 @@ screen and its CSV are the same numbers."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, case, cast, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.staff.scope import narrowed
-from bot.storage.models import QuestionLog, StaffRole, User
+from bot.storage.models import AuditEntry, QuestionLog, StaffRole, User
 from knowledge.matcher import ANSWER, FALLBACK, SUGGEST
 
 VIETNAM_OFFSET_HOURS = 7  # Asia/Ho_Chi_Minh has no daylight saving
@@ -105,9 +105,76 @@ async def _questions(session: AsyncSession, out: Dashboard, people: list[Any],
     out.top_unanswered = [(q, int(n)) for q, n in missed]
 
 
-def last_days(now: datetime, days: int) -> Period:
-    """The last DAYS Vietnamese days up to NOW (stored UTC)."""
-    local_midnight = (now + timedelta(hours=VIETNAM_OFFSET_HOURS)).replace(
-        hour=0, minute=0, second=0, microsecond=0)
-    start = local_midnight - timedelta(days=days - 1, hours=VIETNAM_OFFSET_HOURS)
-    return Period(start, now + timedelta(seconds=1))
+# -- people ------------------------------------------------------------------------
+
+@dataclass
+class People:
+    """Counts only: no browsable list of people, for anyone."""
+
+    total: int = 0
+    news: int = 0
+    by_commune: list[tuple[str | None, int]] = field(default_factory=list)
+    by_channel: list[tuple[str, int]] = field(default_factory=list)
+    by_group: list[tuple[str | None, int]] = field(default_factory=list)
+
+
+async def people(session: AsyncSession, role: StaffRole, commune: str | None = None) -> People:
+    where = narrowed(role, User.commune_code, commune)
+    scope = [] if where is None else [where]
+    out = People()
+    out.total = int(await session.scalar(
+        select(func.count()).select_from(User).where(*scope)) or 0)
+    out.news = int(await session.scalar(
+        select(func.count()).select_from(User).where(*scope, User.news_opt_in.is_(True)))
+        or 0)
+    for column, target in ((User.commune_code, "by_commune"), (User.channel, "by_channel"),
+                           (User.audience, "by_group")):
+        rows = await session.execute(select(column, func.count()).where(*scope)
+                                     .group_by(column).order_by(func.count().desc()))
+        setattr(out, target, [(key, int(n)) for key, n in rows])
+    return out
+
+
+# -- the question log ---------------------------------------------------------------
+
+PAGE_ROWS = 100
+
+
+@dataclass(frozen=True)
+class Asked:
+    at: datetime
+    commune: str | None
+    outcome: str
+    topic: str | None
+    score: float
+    text: str
+
+
+async def questions(session: AsyncSession, role: StaffRole, period: Period,
+                    commune: str | None = None, outcome: str | None = None,
+                    topic: str | None = None, page: int = 0) -> list[Asked]:
+    """One page of the question log, newest first, scoped like everything else."""
+    query = (select(QuestionLog.created_at, User.commune_code, QuestionLog.outcome,
+                    QuestionLog.topic, QuestionLog.score, QuestionLog.text)
+             .outerjoin(User, User.id == QuestionLog.user_id)
+             .where(QuestionLog.created_at >= period.start, QuestionLog.created_at < period.end))
+    where = narrowed(role, User.commune_code, commune)
+    if where is not None:
+        query = query.where(where)
+    if outcome:
+        query = query.where(QuestionLog.outcome == outcome)
+    if topic:
+        query = query.where(QuestionLog.topic == topic)
+    rows = await session.execute(query.order_by(QuestionLog.created_at.desc(),
+                                                QuestionLog.id.desc())
+                                 .limit(PAGE_ROWS).offset(page * PAGE_ROWS))
+    return [Asked(*row) for row in rows]
+
+
+# -- the audit log (province) ----------------------------------------------------------
+
+async def audit(session: AsyncSession, period: Period, page: int = 0) -> list[AuditEntry]:
+    return list(await session.scalars(
+        select(AuditEntry).where(AuditEntry.at >= period.start, AuditEntry.at < period.end)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(PAGE_ROWS).offset(page * PAGE_ROWS)))

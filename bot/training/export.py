@@ -1,4 +1,5 @@
-"""Registration lists as files staff open in Excel: CSV (UTF-8 with BOM) or xlsx.
+"""Tables as files staff open in Excel: CSV (UTF-8 with BOM) or xlsx, for the CLI and
+the console alike.
 
 What citizens typed must stay text: a name like `=HYPERLINK("http://…","Bấm")` or
 `@SUM(…)` would otherwise run as a formula on the officer's computer (CSV
@@ -9,6 +10,7 @@ cells are written as text, exactly as typed.
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -22,31 +24,44 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def write_csv(path: Path, header: list[str], rows: list[dict[str, Any]]) -> None:
-    # The BOM makes Excel read the file as UTF-8, so Vietnamese shows correctly.
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([csv_safe(column) for column in header])
-        writer.writerows([[csv_safe(row.get(column, "")) for column in header] for row in rows])
+def csv_bytes(table: list[list[Any]]) -> bytes:
+    """TABLE (header first) as CSV; the BOM makes Excel read Vietnamese as UTF-8."""
+    out = io.StringIO()
+    csv.writer(out).writerows([[csv_safe(cell) for cell in row] for row in table])
+    return ("\ufeff" + out.getvalue()).encode()
 
 
-def write_xlsx(path: Path, header: list[str], rows: list[dict[str, Any]], title: str) -> None:
+def xlsx_bytes(table: list[list[Any]], title: str) -> bytes:
+    """TABLE (header first, in bold) as an xlsx workbook of one sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([row.get(column, "") for column in header])
+    for row in table:
+        sheet.append(row)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text as typed, never a formula
-    for index, column in enumerate(header, 1):
-        width = max([len(str(column))] + [len(str(r.get(column, ""))) for r in rows])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index in range(1, len(table[0]) + 1 if table else 1):
+        width = max(len(str(row[index - 1])) for row in table if len(row) >= index)
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width + 2, 50)
     sheet.freeze_panes = "A2"
-    book.save(path)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _table(header: list[str], rows: list[dict[str, Any]]) -> list[list[Any]]:
+    return [list(header), *[[row.get(column, "") for column in header] for row in rows]]
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict[str, Any]]) -> None:
+    path.write_bytes(csv_bytes(_table(header, rows)))
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[dict[str, Any]], title: str) -> None:
+    path.write_bytes(xlsx_bytes(_table(header, rows), title))

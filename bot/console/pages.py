@@ -1,0 +1,145 @@
+"""The console's read-only pages: dashboard, people, questions, audit. Each asks
+bot/console/figures.py for its rows (scoped there) and answers ?format=csv|xlsx with
+the same rows as the screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.console import figures
+from bot.console.render import (
+    BadInput,
+    app_of,
+    chosen_period,
+    export,
+    now_of,
+    render,
+    translator,
+    who,
+)
+from bot.staff.scope import commune_filter, is_province
+from bot.time import show
+from knowledge.matcher import ANSWER, FALLBACK, SUGGEST
+
+OUTCOMES = (ANSWER, SUGGEST, FALLBACK)
+
+
+def _commune_asked(request: web.Request) -> str | None:
+    """?commune=…: a province officer's choice; a commune officer may only name their own
+    (another one by URL is refused, not silently widened or narrowed)."""
+    chosen = request.query.get("commune") or None
+    if chosen is None:
+        return None
+    if app_of(request).services.communes.get(chosen) is None:
+        raise web.HTTPNotFound()
+    role = who(request).role
+    if not is_province(role) and chosen != role.commune_code:
+        raise web.HTTPForbidden()
+    return chosen
+
+
+def _page_number(request: web.Request) -> int:
+    raw = request.query.get("page", "0")
+    if not raw.isdigit() or len(raw) > 5:
+        raise BadInput("console_bad_page")
+    return int(raw)
+
+
+def _names(request: web.Request) -> dict[str, str]:
+    return {c.code: c.name for c in app_of(request).services.communes.communes}
+
+
+def _common(request: web.Request, chosen: str | None) -> dict[str, Any]:
+    """What the filter form of every page needs."""
+    communes = app_of(request).services.communes.communes
+    return {"chosen": chosen, "own": commune_filter(who(request).role), "names": _names(request),
+            "communes": sorted(communes, key=lambda c: c.name),
+            "now": show(now_of(request), app_of(request).config.tz)}
+
+
+async def dashboard(request: web.Request) -> web.StreamResponse:
+    chosen, when = _commune_asked(request), chosen_period(request)
+    async with app_of(request).services.sessions() as session:
+        numbers = await figures.dashboard(session, who(request).role, when.period, chosen)
+    names, none = _names(request), translator(request)("console_no_commune")
+    by_commune = [(names.get(k or "") or none, n) for k, n in numbers.by_commune]
+    by_group = [(k or none, n) for k, n in numbers.by_group]
+    table = _dashboard_table(numbers, by_commune, by_group)
+    file = await export(request, table, "dashboard", {"commune": chosen,
+                                                      "from": when.first.isoformat(),
+                                                      "to": when.last.isoformat()})
+    return file or render(request, "dashboard.html", numbers=numbers, when=when,
+                          by_commune=by_commune, by_group=by_group, **_common(request, chosen))
+
+
+def _dashboard_table(numbers: figures.Dashboard, by_commune: list[tuple[str, int]],
+                     by_group: list[tuple[str, int]]) -> list[list[Any]]:
+    rows: list[list[Any]] = [["figure", "key", "value"],
+                             ["people", "new", numbers.new_people],
+                             ["people", "active", numbers.active_people],
+                             ["questions", "total", numbers.questions],
+                             ["questions", "answer_rate", f"{numbers.answer_rate:.3f}"]]
+    rows += [["channel", k, n] for k, n in numbers.by_channel]
+    rows += [["commune", k, n] for k, n in by_commune]
+    rows += [["group", k, n] for k, n in by_group]
+    for day, a, s, f in numbers.per_day:
+        rows += [["answered", day.isoformat(), a], ["suggested", day.isoformat(), s],
+                 ["unanswered", day.isoformat(), f]]
+    rows += [["topic", k, n] for k, n in numbers.top_topics]
+    rows += [["unanswered_question", k, n] for k, n in numbers.top_unanswered]
+    return rows
+
+
+async def people(request: web.Request) -> web.StreamResponse:
+    chosen = _commune_asked(request)
+    async with app_of(request).services.sessions() as session:
+        counts = await figures.people(session, who(request).role, chosen)
+    names, none = _names(request), translator(request)("console_no_commune")
+    by_commune = [(names.get(k or "") or none, n) for k, n in counts.by_commune]
+    by_group = [(k or none, n) for k, n in counts.by_group]
+    table: list[list[Any]] = [["figure", "key", "value"], ["people", "total", counts.total],
+                              ["people", "news_opt_in", counts.news]]
+    table += [["commune", k, n] for k, n in by_commune]
+    table += [["channel", k, n] for k, n in counts.by_channel]
+    table += [["group", k, n] for k, n in by_group]
+    file = await export(request, table, "people", {"commune": chosen})
+    return file or render(request, "people.html", counts=counts, by_commune=by_commune,
+                          by_group=by_group, **_common(request, chosen))
+
+
+async def questions(request: web.Request) -> web.StreamResponse:
+    chosen, when, page = _commune_asked(request), chosen_period(request), _page_number(request)
+    outcome = request.query.get("outcome") or None
+    if outcome is not None and outcome not in OUTCOMES:
+        raise BadInput("console_bad_outcome")
+    topic = (request.query.get("topic") or "")[:64] or None
+    async with app_of(request).services.sessions() as session:
+        rows = await figures.questions(session, who(request).role, when.period, chosen,
+                                       outcome, topic, page)
+    tz, names = app_of(request).config.tz, _names(request)
+    table: list[list[Any]] = [["time", "commune", "outcome", "topic", "score", "question"]]
+    table += [[show(r.at, tz), names.get(r.commune or "", ""), r.outcome, r.topic or "",
+               f"{r.score:.2f}", r.text] for r in rows]
+    file = await export(request, table, "questions", {"commune": chosen, "page": page,
+                                                      "from": when.first.isoformat(),
+                                                      "to": when.last.isoformat()})
+    return file or render(request, "questions.html", rows=table[1:], when=when, page=page,
+                          outcome=outcome, topic=topic or "", outcomes=OUTCOMES,
+                          more=len(rows) == figures.PAGE_ROWS, **_common(request, chosen))
+
+
+async def audit(request: web.Request) -> web.StreamResponse:
+    if not is_province(who(request).role):
+        raise web.HTTPForbidden()
+    when, page = chosen_period(request), _page_number(request)
+    async with app_of(request).services.sessions() as session:
+        entries = await figures.audit(session, when.period, page)
+    tz = app_of(request).config.tz
+    table: list[list[Any]] = [["time", "who", "action", "detail"]]
+    table += [[show(e.at, tz), e.actor, e.action,
+               ", ".join(f"{k}={v}" for k, v in (e.detail or {}).items())] for e in entries]
+    file = await export(request, table, "audit", {"page": page})
+    return file or render(request, "audit.html", rows=table[1:], when=when, page=page,
+                          more=len(entries) == figures.PAGE_ROWS, **_common(request, None))

@@ -1,0 +1,137 @@
+"""What every console page shares: keys, the catalogue, templates, redirects, the period
+filter, and tables that answer `?format=csv` (or xlsx) with the rows on screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from bot.app import App
+from bot.catalogue import text as catalogue_text
+from bot.console.figures import VIETNAM_OFFSET_HOURS, Period
+from bot.staff import signin
+from bot.staff.scope import is_province
+from bot.storage.models import AuditEntry
+from bot.time import stored_now
+from bot.training.export import csv_bytes, xlsx_bytes
+
+APP_KEY = web.AppKey("bot_app", App)
+WHO_KEY = web.RequestKey("staff", signin.SignedIn)
+LANG_KEY = web.RequestKey("lang", str)
+PREFIX = "/staff"
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+
+
+class BadInput(Exception):
+    """A filter or form value the page explains instead of using (catalogue key)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def app_of(request: web.Request) -> App:
+    return request.config_dict[APP_KEY]
+
+
+def who(request: web.Request) -> signin.SignedIn:
+    return request[WHO_KEY]
+
+
+def now_of(request: web.Request) -> datetime:
+    return stored_now(app_of(request).services.clock)
+
+
+def translator(request: web.Request) -> Callable[..., str]:
+    lang = request.get(LANG_KEY, "vi")
+    return lambda key, **values: catalogue_text(lang, key, **values)
+
+
+def render(request: web.Request, template: str, status: int = 200,
+           **context: Any) -> web.Response:
+    signed = request.get(WHO_KEY)
+    return aiohttp_jinja2.render_template(
+        template, request, {"t": translator(request), "who": signed,
+                            "csrf": signed.csrf if signed else "", "prefix": PREFIX,
+                            "province": signed is not None and is_province(signed.role),
+                            "path": request.path,
+                            "request_query": _query(request, ("format",)),
+                            "request_query_without_page": _query(request, ("format", "page")),
+                            **context}, status=status)
+
+
+def _query(request: web.Request, leave_out: tuple[str, ...]) -> str:
+    return urlencode([(k, v) for k, v in request.query.items() if k not in leave_out])
+
+
+def see_other(location: str) -> web.Response:
+    """A redirect returned, not raised: the chat server's error middleware turns raised
+    HTTP exceptions into JSON."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+# -- the period filter -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Chosen:
+    """A period as the form shows it (local dates) and as queries use it (UTC)."""
+
+    first: date
+    last: date
+    period: Period
+
+
+def _local_date(text: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise BadInput("console_bad_date")
+
+
+def chosen_period(request: web.Request) -> Chosen:
+    """?from=&to= (local days, both included; 2026-11-01 or 01/11/2026), default the last
+    30 days; BadInput for a date that is not one, or an end before the start."""
+    today = (now_of(request) + timedelta(hours=VIETNAM_OFFSET_HOURS)).date()
+    raw_from, raw_to = request.query.get("from", ""), request.query.get("to", "")
+    last = _local_date(raw_to) if raw_to else today
+    first = _local_date(raw_from) if raw_from else last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise BadInput("console_dates_reversed")
+    if (last - first).days >= MAX_DAYS:
+        raise BadInput("console_dates_too_long")
+    offset = timedelta(hours=VIETNAM_OFFSET_HOURS)
+    start = datetime.combine(first, datetime.min.time()) - offset
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time()) - offset
+    return Chosen(first, last, Period(start, end))
+
+
+# -- tables ------------------------------------------------------------------------
+
+async def export(request: web.Request, table: list[list[Any]], name: str,
+                 detail: dict[str, Any]) -> web.Response | None:
+    """The table as a file when the URL asks for one (audited), else None: the page."""
+    kind = request.query.get("format")
+    if kind not in ("csv", "xlsx"):
+        return None
+    app = app_of(request)
+    async with app.services.sessions() as session, session.begin():
+        session.add(AuditEntry(at=now_of(request), actor=signin.actor_of(who(request).role),
+                               action="export", detail={"page": name, "format": kind,
+                                                        "rows": len(table) - 1, **detail}))
+    if kind == "csv":
+        body, content_type = csv_bytes(table), "text/csv"
+    else:
+        body = xlsx_bytes(table, name)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return web.Response(body=body, content_type=content_type, charset="utf-8",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="{name}.{kind}"'})
