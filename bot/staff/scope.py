@@ -64,3 +64,10 @@ def may_broadcast(role: StaffRole | None, scope: Scope) -> bool:
         return True
     return (role.role == Level.COMMUNE and scope.session is None
             and scope.communes is not None and set(scope.communes) == {role.commune_code})
+
+
+def may_manage_session(role: StaffRole, session_commune: str | None) -> bool:
+    """Create, close or move a session: province staff any; commune staff their own
+    commune's sessions only (a province-wide one belongs to the province)."""
+    return is_province(role) or (session_commune is not None
+                                 and session_commune == role.commune_code)

@@ -198,6 +198,7 @@ class Registration(Base):
     status: Mapped[str] = mapped_column(String(12))  # confirmed | waitlisted | cancelled
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attended_at: Mapped[datetime | None] = mapped_column(DateTime)  # marked by staff
     session: Mapped[TrainingSession] = relationship(lazy="joined")
 
 

@@ -13,18 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
-from bot.core.messages import Reply
-from bot.delivery.outbox import enqueue
 from bot.storage.models import (
     Registration,
     RegistrationStatus,
-    SessionStatus,
     TrainingSession,
     User,
 )
-from bot.time import show, stored_now, to_stored
+from bot.time import show, stored_now
+from bot.training import manage
 from bot.training.export import write_csv, write_xlsx
-from bot.training.store import ACTIVE, registered_users, seat_counts, watchers
+from bot.training.store import ACTIVE, seat_counts
 from knowledge.audience import Audience
 from knowledge.trainings import AUDIENCES, parse_local
 
@@ -91,38 +89,18 @@ async def _add(app: App, session: AsyncSession, args: argparse.Namespace) -> int
         deadline = parse_local(args.deadline, tz) if args.deadline else None
     except ValueError as exc:
         return _fail(f"--start/--end/--deadline: {exc}; use YYYY-MM-DD HH:MM")
-    if end <= start:
-        return _fail("--end must be after --start")
-    if args.capacity < 1:
-        return _fail("--capacity must be at least 1")
-    if len(args.id) > 40 or await session.get(TrainingSession, args.id):
-        return _fail(f"--id {args.id!r} is taken or longer than 40 characters")
-    now = stored_now(app.services.clock)
-    if to_stored(start) <= now:
-        return _fail("--start is in the past")
-    training = TrainingSession(
-        id=args.id, title_vi=args.title, title_en=args.title_en or args.title,
-        audience=args.audience, description_vi=args.description,
-        description_en=args.description, starts_at=to_stored(start), ends_at=to_stored(end),
-        deadline=to_stored(deadline) if deadline else None, place=args.place, link=args.link,
-        commune_code=args.commune, capacity=args.capacity, seats_taken=0, extra_fields=[],
-        status=SessionStatus.OPEN, source="cli", updated_at=now)
-    session.add(training)
-    await session.flush()
-    told = 0
-    for user in await watchers(session, args.audience):
-        await enqueue(session, user, "new_session", training.id,
-                      Reply(_notice(app, "new_session_notice", training, user.language)), now)
-        told += 1
+    new = manage.NewSession(
+        id=args.id, title=args.title, title_en=args.title_en or args.title,
+        audience=args.audience, description=args.description, start=start, end=end,
+        deadline=deadline, place=args.place, link=args.link, commune=args.commune,
+        capacity=args.capacity)
+    try:
+        training, told = await manage.add(session, new, tz, stored_now(app.services.clock))
+    except manage.Refused as refused:
+        return _fail(catalogue_text("en", refused.key))
     print(f"added {training.id}: {show(training.starts_at, app.config.tz)}, "
           f"{training.capacity} seats; {told} people waiting for new sessions will be told")
     return 0
-
-
-def _notice(app: App, key: str, training: TrainingSession, lang: str) -> str:
-    return catalogue_text(lang, key, title=training.title(lang),
-                          start=show(training.starts_at, app.config.tz, lang),
-                          place=training.place)
 
 
 async def _list(app: App, session: AsyncSession) -> int:
@@ -138,21 +116,8 @@ async def _list(app: App, session: AsyncSession) -> int:
     return 0
 
 
-async def _tell_registrants(app: App, session: AsyncSession, training: TrainingSession,
-                            key: str, source_kind: str) -> int:
-    now = stored_now(app.services.clock)
-    users = await registered_users(session, training.id)
-    for user in users:
-        await enqueue(session, user, source_kind,
-                      f"{training.id}:{training.updated_at:%Y%m%d%H%M%S}",
-                      Reply(_notice(app, key, training, user.language)), now)
-    return len(users)
-
-
 async def _close(app: App, session: AsyncSession, training: TrainingSession) -> int:
-    training.status = SessionStatus.CLOSED
-    training.updated_at = stored_now(app.services.clock)
-    told = await _tell_registrants(app, session, training, "session_closed_notice", "closed")
+    told = await manage.close(session, training, app.config.tz, stored_now(app.services.clock))
     print(f"closed {training.id}; {told} registrants will be told")
     return 0
 
@@ -163,14 +128,11 @@ async def _move(app: App, session: AsyncSession, training: TrainingSession,
         start, end = parse_local(args.start, app.config.tz), parse_local(args.end, app.config.tz)
     except ValueError as exc:
         return _fail(f"--start/--end: {exc}")
-    if end <= start:
-        return _fail("--end must be after --start")
-    training.starts_at, training.ends_at = to_stored(start), to_stored(end)
-    training.updated_at = stored_now(app.services.clock)
-    from bot.reminders.scheduler import cancel_session_reminders
-
-    await cancel_session_reminders(session, training.id)  # new ones follow the new time
-    told = await _tell_registrants(app, session, training, "session_moved_notice", "moved")
+    try:
+        told = await manage.move(session, training, start, end, app.config.tz,
+                                 stored_now(app.services.clock))
+    except manage.Refused as refused:
+        return _fail(catalogue_text("en", refused.key))
     print(f"moved {training.id} to {show(training.starts_at, app.config.tz)}; "
           f"{told} registrants will be told")
     return 0

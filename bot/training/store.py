@@ -14,11 +14,13 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.staff.scope import commune_filter, narrowed
 from bot.storage.models import (
     Registration,
     RegistrationStatus,
     SessionStatus,
     SessionWatch,
+    StaffRole,
     TrainingSession,
     User,
 )
@@ -233,3 +235,85 @@ async def own_active_registration(session: AsyncSession, user_id: int,
 
 async def registrant(session: AsyncSession, registration: Registration) -> User | None:
     return await session.get(User, registration.user_id) if registration.user_id else None
+
+
+# -- what staff see (scoped by bot/staff/scope.py) ----------------------------------------
+
+@dataclass(frozen=True)
+class SessionLine:
+    training: TrainingSession
+    confirmed: int  # of the people this staff member may see
+    waitlisted: int
+
+
+def _visible_sessions(role: StaffRole) -> Any:
+    """Province staff: every session; commune staff: province-wide ones and their own."""
+    own = commune_filter(role)
+    if own is None:
+        return True
+    return or_(TrainingSession.commune_code.is_(None), TrainingSession.commune_code == own)
+
+
+async def staff_sessions(session: AsyncSession, role: StaffRole) -> list[SessionLine]:
+    """Every session ROLE may see, newest start first, with its registrations counted
+    among ROLE's people only."""
+    trainings = (await session.scalars(select(TrainingSession).where(_visible_sessions(role))
+                                       .order_by(TrainingSession.starts_at.desc()))).all()
+    counts = select(Registration.session_id, Registration.status, func.count()).join(
+        User, User.id == Registration.user_id).where(Registration.status.in_(ACTIVE))
+    where = narrowed(role, User.commune_code)
+    if where is not None:
+        counts = counts.where(where)
+    tally: dict[tuple[str, str], int] = {
+        (sid, status): int(n) for sid, status, n in await session.execute(
+            counts.group_by(Registration.session_id, Registration.status))}
+    return [SessionLine(t, tally.get((t.id, RegistrationStatus.CONFIRMED), 0),
+                        tally.get((t.id, RegistrationStatus.WAITLISTED), 0))
+            for t in trainings]
+
+
+async def staff_session(session: AsyncSession, role: StaffRole, session_id: str
+                        ) -> TrainingSession | None:
+    """The session if ROLE may see it (another commune's session is None, like a
+    missing one)."""
+    return await session.scalar(select(TrainingSession).where(
+        TrainingSession.id == session_id, _visible_sessions(role)))
+
+
+@dataclass(frozen=True)
+class RegistrantLine:
+    registration_id: int
+    name: str
+    phone: str
+    status: str
+    waitlist_position: int | None
+    commune: str | None
+    audience: str | None
+    consent_at: datetime | None
+    registered_at: datetime
+    attended_at: datetime | None
+
+
+async def staff_registrants(session: AsyncSession, role: StaffRole, session_id: str
+                            ) -> list[RegistrantLine]:
+    """The active registrations of a session among ROLE's people, in sign-up order; the
+    waiting-list position counts everyone waiting, so it is the person's real place."""
+    rows = (await session.execute(
+        select(Registration, User.commune_code, User.audience, User.consent_at)
+        .outerjoin(User, User.id == Registration.user_id)
+        .where(Registration.session_id == session_id, Registration.status.in_(ACTIVE))
+        .order_by(Registration.created_at, Registration.id))).all()
+    own = commune_filter(role)
+    out, waiting = [], 0
+    for registration, commune, audience, consent in rows:
+        position = None
+        if registration.status == RegistrationStatus.WAITLISTED:
+            waiting += 1
+            position = waiting
+        if own is not None and commune != own:
+            continue
+        out.append(RegistrantLine(registration.id, registration.full_name or "",
+                                  registration.phone or "", registration.status, position,
+                                  commune, audience, consent, registration.created_at,
+                                  registration.attended_at))
+    return out
