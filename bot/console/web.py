@@ -19,7 +19,7 @@ import jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.console import pages
+from bot.console import pages, training_pages
 from bot.console.render import (
     APP_KEY,
     LANG_KEY,
@@ -148,6 +148,12 @@ def console_app(app: App) -> web.Application:
     routes.add_get("/people", pages.people)
     routes.add_get("/questions", pages.questions)
     routes.add_get("/audit", pages.audit)
+    routes.add_get("/trainings", training_pages.trainings)
+    routes.add_post("/trainings", training_pages.add)
+    routes.add_get("/trainings/{id}", training_pages.detail)
+    routes.add_post("/trainings/{id}/close", training_pages.close)
+    routes.add_post("/trainings/{id}/move", training_pages.move)
+    routes.add_post("/trainings/{id}/attendance", training_pages.attendance)
     routes.add_get("/login/{token}", login_page)
     routes.add_post("/login/{token}", login)
     routes.add_get("/signed-out", signed_out)
