@@ -31,6 +31,14 @@ def local_today(clock: Clock, tz: ZoneInfo) -> date:
     return clock.now().astimezone(tz).date()
 
 
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # UTC+7, no daylight saving
+
+
+def local_day(stored: datetime) -> date:
+    """The day in Vietnam of a stored (naive UTC) moment: what staff count by."""
+    return stored.replace(tzinfo=UTC).astimezone(VIETNAM).date()
+
+
 def stored_now(clock: Clock) -> datetime:
     """The clock's now as stored in the database: naive UTC."""
     return clock.now().astimezone(UTC).replace(tzinfo=None)

@@ -73,6 +73,7 @@ def _log(turn: Turn, text: str, normalised: str, match: Match) -> str:
         score=float(match.score),
         created_at=stored_now(turn.clock),
         ref=ref,
+        commune_code=turn.user.commune_code,
     ))
     return ref
 

@@ -13,7 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import delete, select
 
 from bot.channels.web import create_web_app
-from bot.storage.models import AuditEntry, QuestionLog, StaffRole, User
+from bot.faq.question_log import LoggedQuestion
+from bot.storage.models import AuditEntry, StaffRole, User
 
 from .conftest import Chat
 from .support import CAM_DUONG, NOW, SA_PA, grant, people
@@ -47,17 +48,20 @@ async def csrf_of(browser: TestClient) -> str:
 
 
 async def questions(app) -> None:
-    """People of two communes asked; one Sa Pa question looks like a spreadsheet formula."""
+    """People of two communes asked (logged as the bot logs them); one Sa Pa question
+    looks like a spreadsheet formula."""
     await people(app)
-    async with app.services.sessions() as session, session.begin():
-        ids = dict((await session.execute(select(User.channel_user_id, User.id))).all())
-        for uid, text, outcome, topic in (
-                ("r1", "id.vn là gì", "answer", "id-vn"),
-                ("r2", "biz.vn là gì", "answer", "biz-vn"),
-                ("r3", "=HYPERLINK(\"http://x\")", "fallback", None),
-                ("r4", "giá vàng", "fallback", None)):
-            session.add(QuestionLog(user_id=ids[uid], text=text, normalised=text,
-                                    outcome=outcome, topic=topic, score=0.5, created_at=NOW))
+    async with app.services.sessions() as session:
+        users = {u.channel_user_id: u for u in await session.scalars(select(User))}
+    for uid, text, outcome, topic in (
+            ("r1", "id.vn là gì", "answer", "id-vn"),
+            ("r2", "biz.vn là gì", "answer", "biz-vn"),
+            ("r3", "=HYPERLINK(\"http://x\")", "fallback", None),
+            ("r4", "giá vàng", "fallback", None)):
+        app.services.question_log.add(LoggedQuestion(
+            users[uid].id, text, text, outcome, topic, 0.5, NOW,
+            commune_code=users[uid].commune_code))
+    await app.services.question_log.flush()
 
 
 async def cam_duong_officer_signed_in(app, browser: TestClient) -> None:

@@ -47,6 +47,30 @@ async def test_upgrade_from_the_previous_revision_keeps_users(database_url: str)
         await engine.dispose()
 
 
+async def test_questions_logged_before_the_console_get_their_commune_and_local_day(
+        database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine, "0012")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO users (channel, channel_user_id, language, commune_code, "
+                     "news_opt_in, blocked, created_at, last_seen_at) VALUES "
+                     "('zalo', 'z-42', 'vi', '02671', true, false, :t, :t)"),
+                {"t": datetime(2026, 1, 1)})
+            await conn.execute(
+                text("INSERT INTO question_log (user_id, text, normalised, outcome, score, "
+                     "created_at) SELECT id, 'id.vn', 'id.vn', 'answer', 1.0, :t FROM users"),
+                {"t": datetime(2026, 1, 1, 18, 30)})  # 01:30 on 02/01 in Lào Cai
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            row = (await conn.execute(
+                text("SELECT commune_code, local_day FROM question_log"))).one()
+        assert row[0] == "02671" and str(row[1]) == "2026-01-02"
+    finally:
+        await engine.dispose()
+
+
 async def test_upgrading_twice_is_harmless(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
@@ -54,7 +78,7 @@ async def test_upgrading_twice_is_harmless(database_url: str) -> None:
         await migrate.upgrade(engine)
         async with engine.connect() as conn:
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-        assert version == migrate.head_revision() == "0012"
+        assert version == migrate.head_revision() == "0013"
     finally:
         await engine.dispose()
 

@@ -62,7 +62,7 @@ def _common(request: web.Request, chosen: str | None) -> dict[str, Any]:
 async def dashboard(request: web.Request) -> web.StreamResponse:
     chosen, when = _commune_asked(request), chosen_period(request)
     async with app_of(request).services.sessions() as session:
-        numbers = await figures.dashboard(session, who(request).role, when.period, chosen)
+        numbers = await figures.dashboard(session, who(request).role, when, chosen)
     names, none = _names(request), translator(request)("console_no_commune")
     by_commune = [(names.get(k or "") or none, n) for k, n in numbers.by_commune]
     by_group = [(k or none, n) for k, n in numbers.by_group]
@@ -116,7 +116,7 @@ async def questions(request: web.Request) -> web.StreamResponse:
         raise BadInput("console_bad_outcome")
     topic = (request.query.get("topic") or "")[:64] or None
     async with app_of(request).services.sessions() as session:
-        rows = await figures.questions(session, who(request).role, when.period, chosen,
+        rows = await figures.questions(session, who(request).role, when, chosen,
                                        outcome, topic, page)
     tz, names = app_of(request).config.tz, _names(request)
     table: list[list[Any]] = [["time", "commune", "outcome", "topic", "score", "question"]]
@@ -135,7 +135,7 @@ async def audit(request: web.Request) -> web.StreamResponse:
         raise web.HTTPForbidden()
     when, page = chosen_period(request), _page_number(request)
     async with app_of(request).services.sessions() as session:
-        entries = await figures.audit(session, when.period, page)
+        entries = await figures.audit(session, when, page)
     tz = app_of(request).config.tz
     table: list[list[Any]] = [["time", "who", "action", "detail"]]
     table += [[show(e.at, tz), e.actor, e.action,

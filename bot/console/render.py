@@ -4,7 +4,6 @@ filter, and tables that answer `?format=csv` (or xlsx) with the rows on screen."
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -79,15 +78,6 @@ def see_other(location: str) -> web.Response:
 
 # -- the period filter -----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Chosen:
-    """A period as the form shows it (local dates) and as queries use it (UTC)."""
-
-    first: date
-    last: date
-    period: Period
-
-
 def _local_date(text: str) -> date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
@@ -97,7 +87,7 @@ def _local_date(text: str) -> date:
     raise BadInput("console_bad_date")
 
 
-def chosen_period(request: web.Request) -> Chosen:
+def chosen_period(request: web.Request) -> Period:
     """?from=&to= (local days, both included; 2026-11-01 or 01/11/2026), default the last
     30 days; BadInput for a date that is not one, or an end before the start."""
     today = (now_of(request) + timedelta(hours=VIETNAM_OFFSET_HOURS)).date()
@@ -111,7 +101,7 @@ def chosen_period(request: web.Request) -> Chosen:
     offset = timedelta(hours=VIETNAM_OFFSET_HOURS)
     start = datetime.combine(first, datetime.min.time()) - offset
     end = datetime.combine(last + timedelta(days=1), datetime.min.time()) - offset
-    return Chosen(first, last, Period(start, end))
+    return Period(first, last, start, end)
 
 
 # -- tables ------------------------------------------------------------------------

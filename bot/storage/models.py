@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -115,6 +116,11 @@ class DialogState(Base):
 
 class QuestionLog(Base):
     __tablename__ = "question_log"
+    __table_args__ = (
+        Index("ix_question_log_day", "local_day", "outcome"),
+        Index("ix_question_log_outcome_day", "outcome", "local_day", "topic"),
+        Index("ix_question_log_commune_day", "commune_code", "local_day", "outcome", "topic"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
@@ -122,13 +128,17 @@ class QuestionLog(Base):
     )
     text: Mapped[str] = mapped_column(Text)
     normalised: Mapped[str] = mapped_column(Text)
-    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
     topic: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     # A short random mark carried by the answer's feedback and suggestion options,
     # so what the person does next is tied to this question (not to its text).
     ref: Mapped[str | None] = mapped_column(String(12), index=True)
+    # Copied when the question is logged, for the console's counts: the commune the
+    # person had then, and the day in Vietnam (UTC+7) it was asked.
+    commune_code: Mapped[str | None] = mapped_column(String(8))
+    local_day: Mapped[date | None] = mapped_column(Date)
     user: Mapped[User | None] = relationship()
 
 
