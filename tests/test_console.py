@@ -79,7 +79,9 @@ async def test_an_officer_signs_in_from_the_chat_link_and_sees_the_dashboard(app
     await grant(app, "boss", "province")
     token = await link_for(app, "boss")
     confirm = await browser.get(f"/staff/login/{token}")
-    assert confirm.status == 200 and "web:boss" in await confirm.text()
+    text = await confirm.text()
+    assert confirm.status == 200 and "cán bộ của tỉnh" in text
+    assert "boss" not in text  # link scanners fetch this page: no chat id on it
     assert not browser.session.cookie_jar.filter_cookies(browser.make_url("/staff/"))
     # The GET (a chat app fetching the link) signed nobody in: the page asks to sign in.
     assert "gửi /dangnhap" in await (await browser.get("/staff/")).text()
@@ -148,7 +150,7 @@ async def test_a_form_without_its_csrf_token_changes_nothing(app, browser):
     await grant(app, "boss", "province")
     await signed_in(app, browser, "boss")
     refused = await browser.post("/staff/logout", data={}, allow_redirects=False)
-    assert refused.status == 403
+    assert refused.status == 403 and "tải lại trang" in await refused.text()
     assert (await browser.get("/staff/", allow_redirects=False)).status == 200  # still in
     foreign = await browser.post("/staff/logout", data={"csrf": await csrf_of(browser)},
                                  headers={"Origin": "https://evil.example"},
@@ -215,6 +217,8 @@ async def test_only_the_province_reads_the_audit_log(app, browser):
     ("from=2026-11-20&to=2026-11-01", "trước ngày bắt đầu"),
     ("from=2020-01-01&to=2026-11-01", "dài quá một năm"),
     ("page=-1", "Số trang"),
+    ("page=%C2%B2", "Số trang"),
+    ("to=9999-12-31", "Ngày không hợp lệ"),
     ("outcome=<script>", "Kết quả lọc"),
 ])
 async def test_a_bad_filter_is_explained_not_used(app, browser, query, explained):
@@ -232,3 +236,8 @@ async def test_a_date_range_in_the_vietnamese_style_filters_the_dashboard(app, b
     before = await (await browser.get("/staff/?from=01/11/2026&to=22/11/2026&format=csv")).read()
     during = await (await browser.get("/staff/?from=23/11/2026&to=23/11/2026&format=csv")).read()
     assert b"questions,total,0" in before and b"questions,total,4" in during
+
+
+async def test_staff_without_the_trailing_slash_still_finds_the_console(app, browser):
+    response = await browser.get("/staff", allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/staff/"

@@ -75,13 +75,19 @@ async def test_the_province_adds_a_session_from_the_browser(app, browser):
     ({"start": "2026-11-01T08:00", "end": "2026-11-01T09:00"}, "đã qua"),
     ({"title": "x" * 10_000}, "tối đa 200"),
     ({"id": "<b>bad id</b>"}, "Mã lớp gồm"),
+    ({"capacity": "²"}, "Số chỗ phải từ 1"),
+    ({"capacity": "--5"}, "Số chỗ phải từ 1"),
+    ({"start": "0001-01-01T00:00"}, "Thời gian không hợp lệ"),
+    ({"link": "javascript:alert(1)"}, "https://"),
 ])
 async def test_a_wrong_session_form_is_explained_and_nothing_is_added(
         app, browser, changes, explained):
     await grant(app, "boss", "province")
     await signed_in(app, browser, "boss")
     response = await post(browser, "/staff/trainings", new_session(**changes))
-    assert response.status == 400 and explained in await response.text()
+    page = await response.text()
+    assert response.status == 400 and explained in page
+    assert 'value="Nhà văn hóa tổ 5"' in page  # what was typed is still in the form
     async with app.services.sessions() as session:
         assert await session.get(TrainingSession, "zalo-2026-12") is None
 
@@ -117,9 +123,10 @@ async def test_a_commune_officer_cannot_close_a_province_session_or_see_another_
         (await session.get(TrainingSession, "sapa-only")).commune_code = SA_PA
     await grant(app, "officer", "commune", CAM_DUONG)
     await signed_in(app, browser, "officer")
-    assert (await post(browser, "/staff/trainings/ai-2026-12/close", {})).status == 403
+    sure = {"sure": "1"}
+    assert (await post(browser, "/staff/trainings/ai-2026-12/close", sure)).status == 403
     assert (await browser.get("/staff/trainings/sapa-only")).status == 404
-    assert (await post(browser, "/staff/trainings/sapa-only/close", {})).status == 404
+    assert (await post(browser, "/staff/trainings/sapa-only/close", sure)).status == 404
     async with app.services.sessions() as session:
         assert (await session.get(TrainingSession, "ai-2026-12")).status == "open"
 
@@ -144,8 +151,46 @@ async def test_closing_a_session_tells_its_registrants(app, browser):
     await booked(app)
     await grant(app, "boss", "province")
     await signed_in(app, browser, "boss")
-    assert (await post(browser, "/staff/trainings/ai-2026-12/close", {})).status == 303
+    unsure = await post(browser, "/staff/trainings/ai-2026-12/close", {})
+    assert unsure.status == 400 and "ô xác nhận" in await unsure.text()
+    assert (await post(browser, "/staff/trainings/ai-2026-12/close", {"sure": "1"})).status == 303
+    again = await post(browser, "/staff/trainings/ai-2026-12/close", {"sure": "1"})
+    assert again.status == 400 and "đã đóng" in await again.text()
     async with app.services.sessions() as session:
         told = list(await session.scalars(select(OutboxMessage.source_kind)))
         assert (await session.get(TrainingSession, "ai-2026-12")).status == "closed"
-    assert told.count("closed") == 4
+    assert told.count("closed") == 4  # once each, not again on the second press
+
+
+async def test_attendance_in_another_communes_session_is_as_if_it_did_not_exist(app, browser):
+    await booked(app)
+    async with app.services.sessions() as session, session.begin():
+        (await session.get(TrainingSession, "ai-2026-12")).commune_code = SA_PA
+        r3 = await session.scalar(select(Registration.id).where(
+            Registration.full_name == "Người r3"))
+    await grant(app, "officer", "commune", CAM_DUONG)
+    await signed_in(app, browser, "officer")
+    forged = await post(browser, "/staff/trainings/ai-2026-12/attendance",
+                        {"registration": str(r3), "attended": "1"})
+    assert forged.status == 404
+
+
+async def test_a_control_character_in_a_title_is_dropped_and_excel_still_opens(app, browser):
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    await post(browser, "/staff/trainings", new_session(title="Lớp\x07 chuông\u202e"))
+    response = await browser.get("/staff/trainings?format=xlsx")
+    assert response.status == 200
+    async with app.services.sessions() as session:
+        assert (await session.get(TrainingSession, "zalo-2026-12")).title_vi == "Lớp chuông"
+
+
+async def test_a_session_cannot_be_moved_into_the_past(app, browser):
+    await booked(app)
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    response = await post(browser, "/staff/trainings/ai-2026-12/move",
+                          {"start": "2020-01-01T09:00", "end": "2020-01-01T10:00"})
+    assert response.status == 400 and "đã qua" in await response.text()
+    async with app.services.sessions() as session:
+        assert list(await session.scalars(select(OutboxMessage))) == []

@@ -194,8 +194,9 @@ def create_web_app(app: App) -> web.Application:
     web_app.router.add_post("/api/message", message)
     web_app.router.add_get("/api/inbox", inbox)
     web_app.router.add_get("/healthz", healthz)
-    from bot.console.web import PREFIX, console_app
+    from bot.console.web import PREFIX, console_app, to_console
 
+    web_app.router.add_get(PREFIX, to_console)  # "/staff" typed without the slash
     web_app.add_subapp(PREFIX, console_app(app))  # the staff console, not a chat channel
     return web_app
 

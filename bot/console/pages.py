@@ -15,6 +15,7 @@ from bot.console.render import (
     chosen_period,
     export,
     now_of,
+    number,
     render,
     translator,
     who,
@@ -41,10 +42,10 @@ def _commune_asked(request: web.Request) -> str | None:
 
 
 def _page_number(request: web.Request) -> int:
-    raw = request.query.get("page", "0")
-    if not raw.isdigit() or len(raw) > 5:
+    page = number(request.query.get("page", "0"), 5)
+    if page is None or page < 0:
         raise BadInput("console_bad_page")
-    return int(raw)
+    return page
 
 
 def _names(request: web.Request) -> dict[str, str]:

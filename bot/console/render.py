@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.app import App
 from bot.catalogue import text as catalogue_text
 from bot.console.figures import VIETNAM_OFFSET_HOURS, Period
+from bot.core.messages import clean_incoming
 from bot.staff import signin
 from bot.staff.scope import is_province
 from bot.storage.models import AuditEntry
@@ -31,9 +32,9 @@ MAX_DAYS = 366
 class BadInput(Exception):
     """A filter or form value the page explains instead of using (catalogue key)."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, status: int = 400) -> None:
         super().__init__(key)
-        self.key = key
+        self.key, self.status = key, status
 
 
 def app_of(request: web.Request) -> App:
@@ -78,13 +79,35 @@ def see_other(location: str) -> web.Response:
 
 # -- the period filter -----------------------------------------------------------------
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # beyond these a date is a typo (and overflows)
+
+
 def _local_date(text: str) -> date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text.strip(), fmt).date()
+            day = datetime.strptime(text.strip(), fmt).date()
         except ValueError:
             continue
+        if FIRST_YEAR <= day.year <= LAST_YEAR:
+            return day
     raise BadInput("console_bad_date")
+
+
+def number(raw: str, digits: int) -> int | None:
+    """A whole number typed in a form or URL (ASCII digits, optional minus, at most
+    DIGITS of them), else None: "²" or "٣" are digits to Python, not to people."""
+    raw = raw.strip()
+    body = raw[1:] if raw.startswith("-") else raw
+    if not body or len(body) > digits or not (body.isascii() and body.isdigit()):
+        return None
+    return int(raw)
+
+
+def form_text(form: Any, key: str, multiline: bool = False) -> str:
+    """A form field as people's messages are cleaned: no control or bidi characters
+    (one would break the Excel export for everyone), spaces collapsed on one line."""
+    text = clean_incoming(str(form.get(key, "")))
+    return text.strip() if multiline else " ".join(text.split())
 
 
 def chosen_period(request: web.Request) -> Period:

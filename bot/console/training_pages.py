@@ -9,7 +9,20 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from bot.console.render import PREFIX, BadInput, app_of, export, now_of, render, see_other, who
+from bot.console.render import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    PREFIX,
+    BadInput,
+    app_of,
+    export,
+    form_text,
+    now_of,
+    number,
+    render,
+    see_other,
+    who,
+)
 from bot.staff import signin
 from bot.staff.scope import commune_filter, is_province, may_manage_session
 from bot.storage.models import AuditEntry, SessionStatus, TrainingSession
@@ -18,21 +31,30 @@ from bot.training import manage, store
 from knowledge.trainings import AUDIENCES, parse_local
 
 FORM_TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
+NEW_SESSION_FIELDS = ("id", "title", "title_en", "description", "start", "end", "deadline",
+                      "place", "link", "capacity", "audience", "commune")
+MAX_DESCRIPTION = 2000
 
 
 def _time(request: web.Request, text: str) -> datetime:
     """A local time from a form: the browser's datetime-local, 15/10/2025 14:00, or ISO."""
     tz = app_of(request).config.tz
     text = text.strip()
+    moment = None
     for fmt in FORM_TIME_FORMATS:
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=tz)
+            moment = datetime.strptime(text, fmt).replace(tzinfo=tz)
+            break
         except ValueError:
             continue
-    try:
-        return parse_local(text, tz)
-    except ValueError:
-        raise BadInput("training_bad_time") from None
+    if moment is None:
+        try:
+            moment = parse_local(text, tz)
+        except ValueError:
+            raise BadInput("training_bad_time") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # a typo, and year 1 overflows in UTC
+        raise BadInput("training_bad_time")
+    return moment
 
 
 def _audit(request: web.Request, action: str, **detail: Any) -> AuditEntry:
@@ -40,7 +62,9 @@ def _audit(request: web.Request, action: str, **detail: Any) -> AuditEntry:
                       action=action, detail=detail)
 
 
-async def trainings(request: web.Request) -> web.StreamResponse:
+async def trainings(request: web.Request, form: Any = None, error: str = "",
+                    status: int = 200) -> web.StreamResponse:
+    """The list, and the new-session form (after a refusal: what was typed, and why)."""
     async with app_of(request).services.sessions() as session:
         lines = await store.staff_sessions(session, who(request).role)
     tz, names = app_of(request).config.tz, _names(request)
@@ -50,12 +74,12 @@ async def trainings(request: web.Request) -> web.StreamResponse:
                ln.training.place, names.get(ln.training.commune_code or "", ""),
                ln.training.capacity, ln.confirmed, ln.waitlisted, ln.training.status]
               for ln in lines]
-    file = await export(request, table, "trainings", {})
-    return file or render(request, "trainings.html", rows=table[1:],
+    file = None if form is not None else await export(request, table, "trainings", {})
+    return file or render(request, "trainings.html", status=status, rows=table[1:],
                           own=commune_filter(who(request).role), audiences=AUDIENCES,
                           communes=sorted(app_of(request).services.communes.communes,
                                           key=lambda c: c.name),
-                          form=request.query)
+                          form=form or {}, error=error)
 
 
 def _names(request: web.Request) -> dict[str, str]:
@@ -70,32 +94,37 @@ def _new_session(request: web.Request, form: MultiDictProxy[Any]) -> manage.NewS
     elif commune is not None and app_of(request).services.communes.get(commune) is None:
         raise BadInput("console_bad_request")
     audience = str(form.get("audience", "all"))
-    capacity = str(form.get("capacity", "")).strip()
+    capacity = number(str(form.get("capacity", "")), 6)
     if audience not in AUDIENCES:
         raise BadInput("console_bad_request")
-    if not capacity.lstrip("-").isdigit() or len(capacity) > 6:
+    if capacity is None:
         raise BadInput("training_bad_capacity")
-    deadline = str(form.get("deadline", "")).strip()
+    description = form_text(form, "description", multiline=True)
+    if len(description) > MAX_DESCRIPTION:
+        raise BadInput("training_bad_description")
+    deadline = form_text(form, "deadline")
     return manage.NewSession(
-        id=str(form.get("id", "")).strip(), title=str(form.get("title", "")).strip(),
-        title_en=str(form.get("title_en", "")).strip(), audience=audience,
-        description=str(form.get("description", ""))[:2000],
-        start=_time(request, str(form.get("start", ""))),
-        end=_time(request, str(form.get("end", ""))),
+        id=form_text(form, "id"), title=form_text(form, "title"),
+        title_en=form_text(form, "title_en"), audience=audience, description=description,
+        start=_time(request, form_text(form, "start")),
+        end=_time(request, form_text(form, "end")),
         deadline=_time(request, deadline) if deadline else None,
-        place=str(form.get("place", "")).strip(), link=str(form.get("link", "")).strip()[:300]
-        or None, commune=commune, capacity=int(capacity))
+        place=form_text(form, "place"), link=form_text(form, "link") or None,
+        commune=commune, capacity=capacity)
 
 
 async def add(request: web.Request) -> web.StreamResponse:
-    new = _new_session(request, await request.post())
-    app = app_of(request)
+    """A new session; a refusal shows the form again with what was typed and why."""
+    form, app = await request.post(), app_of(request)
     try:
+        new = _new_session(request, form)
         async with app.services.sessions() as session, session.begin():
             training, told = await manage.add(session, new, app.config.tz, now_of(request))
             session.add(_audit(request, "training_add", session=training.id, told=told))
-    except manage.Refused as refused:
-        raise BadInput(refused.key) from None
+    except (BadInput, manage.Refused) as refused:
+        kept = {key: form_text(form, key, multiline=key == "description")
+                for key in NEW_SESSION_FIELDS}
+        return await trainings(request, form=kept, error=refused.key, status=400)
     return see_other(f"{PREFIX}/trainings/{training.id}")
 
 
@@ -134,11 +163,17 @@ async def _managed(request: web.Request, session: Any) -> TrainingSession:
 
 
 async def close(request: web.Request) -> web.StreamResponse:
+    """Only with the "I am sure" box ticked: it cannot be undone and tells everyone."""
     app = app_of(request)
-    async with app.services.sessions() as session, session.begin():
-        training = await _managed(request, session)
-        told = await manage.close(session, training, app.config.tz, now_of(request))
-        session.add(_audit(request, "training_close", session=training.id, told=told))
+    if (await request.post()).get("sure") != "1":
+        raise BadInput("training_close_unconfirmed")
+    try:
+        async with app.services.sessions() as session, session.begin():
+            training = await _managed(request, session)
+            told = await manage.close(session, training, app.config.tz, now_of(request))
+            session.add(_audit(request, "training_close", session=training.id, told=told))
+    except manage.Refused as refused:
+        raise BadInput(refused.key) from None
     return see_other(f"{PREFIX}/trainings/{training.id}")
 
 
@@ -160,15 +195,19 @@ async def move(request: web.Request) -> web.StreamResponse:
 async def attendance(request: web.Request) -> web.StreamResponse:
     """Mark or unmark one registrant; only a registrant this officer may see."""
     role, sid, form = who(request).role, request.match_info["id"], await request.post()
-    raw = str(form.get("registration", ""))
-    if not raw.isdigit() or len(raw) > 12:
+    registration = number(str(form.get("registration", "")), 12)
+    if registration is None:
         raise BadInput("console_bad_request")
     async with app_of(request).services.sessions() as session, session.begin():
+        if await store.staff_session(session, role, sid) is None:
+            raise web.HTTPNotFound()  # another commune's session: as if it did not exist
         visible = {p.registration_id for p in await store.staff_registrants(session, role, sid)}
-        if int(raw) not in visible:
+        if registration not in visible:
             raise web.HTTPNotFound()
         attended = form.get("attended") == "1"
-        await manage.mark_attended(session, int(raw), sid, attended, now_of(request))
-        session.add(_audit(request, "attendance", session=sid, registration=int(raw),
+        if not await manage.mark_attended(session, registration, sid, attended,
+                                          now_of(request)):
+            raise BadInput("training_attendance_seated_only")
+        session.add(_audit(request, "attendance", session=sid, registration=registration,
                            attended=attended))
     return see_other(f"{PREFIX}/trainings/{sid}")

@@ -30,9 +30,11 @@ from bot.console.render import (
     now_of,
     render,
     see_other,
+    translator,
     who,
 )
 from bot.staff import signin
+from bot.staff.scope import is_province
 
 log = logging.getLogger(__name__)
 COOKIE = "laocai_staff"
@@ -40,7 +42,7 @@ OPEN_PATHS = ("/login/", "/static/", "/signed-out")  # under PREFIX, no session 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 ERROR_KEYS = {400: "console_bad_request", 403: "console_forbidden", 404: "console_not_found",
-              405: "console_not_found"}
+              405: "console_not_found", 413: "console_too_large"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -50,7 +52,7 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
     try:
         response = await handler(request)
     except BadInput as bad:
-        response = render(request, "error.html", status=400, message_key=bad.key)
+        response = render(request, "error.html", status=bad.status, message_key=bad.key)
     except web.HTTPException as exc:
         response = render(request, "error.html", status=exc.status,
                           message_key=ERROR_KEYS.get(exc.status, "console_error"))
@@ -93,9 +95,13 @@ async def _session(request: web.Request, handler: Handler) -> web.StreamResponse
         return see_other(f"{PREFIX}/signed-out")
     request[WHO_KEY] = signed
     if request.method == "POST":
-        given = str((await request.post()).get("csrf", ""))
+        try:
+            given = str((await request.post()).get("csrf", ""))
+        except (UnicodeDecodeError, ValueError):  # not a form a browser would send
+            raise BadInput("console_bad_request") from None
         if not hmac.compare_digest(given.encode(), signed.csrf.encode()):
-            raise web.HTTPForbidden()
+            # A form from before the last sign-in (or forged): nothing changes.
+            raise BadInput("console_stale_form", status=403)
     return await handler(request)
 
 
@@ -107,7 +113,12 @@ async def login_page(request: web.Request) -> web.Response:
         role = await signin.link_owner(session, request.match_info["token"], now_of(request))
     if role is None:
         return render(request, "login_failed.html", status=410)
-    return render(request, "login_confirm.html", staff=signin.actor_of(role),
+    t = translator(request)
+    commune = app_of(request).services.communes.get(role.commune_code or "")
+    who_text = (t("console_role_province") if is_province(role)
+                else t("console_role_commune", commune=commune.name if commune else "—"))
+    # The role, not the chat id: link scanners fetch this page too.
+    return render(request, "login_confirm.html", staff=who_text,
                   token=request.match_info["token"])
 
 
@@ -134,6 +145,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
     response = see_other(f"{PREFIX}/signed-out")
     response.del_cookie(COOKIE, path=PREFIX)
     return response
+
+
+async def to_console(_request: web.Request) -> web.Response:
+    return see_other(f"{PREFIX}/")
 
 
 def console_app(app: App) -> web.Application:

@@ -83,6 +83,8 @@ def _check(new: NewSession, now: datetime) -> None:
         raise Refused("training_bad_title")
     if not new.place.strip() or len(new.place) > MAX_PLACE:
         raise Refused("training_bad_place")
+    if new.link and not new.link.startswith(("https://", "http://")):
+        raise Refused("training_bad_link")
     if not 1 <= new.capacity <= MAX_CAPACITY:
         raise Refused("training_bad_capacity")
     if new.end <= new.start:
@@ -103,14 +105,17 @@ async def _tell_registrants(session: AsyncSession, training: TrainingSession, ke
     users = await registered_users(session, training.id)
     for user in users:
         await enqueue(session, user, source_kind,
-                      f"{training.id}:{training.updated_at:%Y%m%d%H%M%S}",
+                      f"{training.id}:{training.updated_at:%Y%m%d%H%M%S%f}",
                       Reply(notice(key, training, tz, user.language)), now)
     return len(users)
 
 
 async def close(session: AsyncSession, training: TrainingSession, tz: ZoneInfo,
                 now: datetime) -> int:
-    """No more sign-ups; returns how many registrants are told."""
+    """No more sign-ups; returns how many registrants are told (once: closing a closed
+    session is refused, not announced again)."""
+    if training.status == SessionStatus.CLOSED:
+        raise Refused("training_already_closed")
     training.status = SessionStatus.CLOSED
     training.updated_at = now
     return await _tell_registrants(session, training, "session_closed_notice", "closed", tz,
@@ -122,6 +127,10 @@ async def move(session: AsyncSession, training: TrainingSession, start: datetime
     """A new time (reminders follow it); returns how many registrants are told."""
     if end <= start:
         raise Refused("training_end_before_start")
+    if to_stored(start) <= now:
+        raise Refused("training_in_the_past")
+    if training.deadline is not None and training.deadline > to_stored(start):
+        raise Refused("training_deadline_after_start")
     training.starts_at, training.ends_at = to_stored(start), to_stored(end)
     training.updated_at = now
     from bot.reminders.scheduler import cancel_session_reminders
