@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.app import build
@@ -68,6 +69,60 @@ async def test_a_person_taps_an_option_on_the_page_and_sees_the_reply(tmp_path: 
 
         text = await asyncio.get_running_loop().run_in_executor(None, browse)
         assert "trợ lý tự động" in text and "Đã chọn Phường Cam Đường" in text
+    finally:
+        driver.quit()
+        await runner.cleanup()
+        await app.close()
+
+
+async def test_an_officer_signs_in_from_the_chat_link_adds_a_session_and_exports_it(
+        tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from .conftest import Chat
+    from .support import grant
+
+    driver = _driver()
+    port = free_port()
+    app = await build(make_config(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+                                  web={"port": port}))
+    runner = await start_web(app, "127.0.0.1", port)
+    await grant(app, "boss", "province")
+    link = (await Chat(app, user="boss").send("/dangnhap"))[0].text.split("\n")[1]
+    try:
+        def work() -> tuple[str, str, str]:
+            wait = WebDriverWait(driver, 15)
+            driver.get(link)
+            wait.until(ec.element_to_be_clickable(
+                (By.XPATH, "//button[normalize-space()='Đăng nhập']"))).click()
+            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tổng quan"))
+            dashboard = driver.find_element(By.TAG_NAME, "main").text
+            driver.get(f"http://127.0.0.1:{port}/staff/trainings")
+            form = driver.find_element(By.CSS_SELECTOR, "form.stacked")
+            for name, value in (("id", "zalo-2026-12"), ("title", "Dùng Zalo an toàn"),
+                                ("place", "Nhà văn hóa tổ 5")):
+                form.find_element(By.NAME, name).send_keys(value)
+            for name, value in (("start", "2026-12-10T08:00"), ("end", "2026-12-10T11:00")):
+                driver.execute_script("arguments[0].value = arguments[1]",  # datetime-local
+                                      form.find_element(By.NAME, name), value)
+            form.find_element(By.XPATH, ".//button[@type='submit']").click()
+            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"),
+                                                        "Dùng Zalo an toàn"))
+            detail = driver.find_element(By.TAG_NAME, "main").text
+            driver.save_screenshot(str(tmp_path / "console.png"))
+            csv_link = driver.find_element(By.LINK_TEXT, "CSV").get_attribute("href")
+            return dashboard, detail, csv_link, driver.get_cookie("laocai_staff")["value"]
+
+        dashboard, detail, csv_link, cookie = await asyncio.get_running_loop(
+            ).run_in_executor(None, work)
+        assert "Số liệu toàn tỉnh" in dashboard and "người mới" in dashboard
+        assert "10/12/2026" in detail and "Nhà văn hóa tổ 5" in detail
+        async with aiohttp.ClientSession(cookies={"laocai_staff": cookie}) as http, \
+                http.get(csv_link) as exported:
+            body = (await exported.read()).decode("utf-8-sig")
+        assert exported.status == 200 and body.startswith("name,phone,status")
     finally:
         driver.quit()
         await runner.cleanup()

@@ -156,6 +156,9 @@ async def test_a_form_without_its_csrf_token_changes_nothing(app, browser):
                                  headers={"Origin": "https://evil.example"},
                                  allow_redirects=False)
     assert foreign.status == 403
+    sandboxed = await browser.post("/staff/logout", data={"csrf": await csrf_of(browser)},
+                                   headers={"Origin": "null"}, allow_redirects=False)
+    assert sandboxed.status == 403  # "null" only passes on the sign-in page (no-referrer)
     done = await browser.post("/staff/logout", data={"csrf": await csrf_of(browser)},
                               allow_redirects=False)
     assert done.status == 303
@@ -178,7 +181,7 @@ async def test_pages_carry_security_headers_and_a_forged_cookie_gets_nowhere(app
     page = await browser.get("/staff/signed-out")
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Content-Type-Options"] == "nosniff"
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Referrer-Policy"] == "no-referrer"  # a sign-in page
     assert "text/html" in page.headers["Content-Type"]
 
 

@@ -39,6 +39,7 @@ from bot.staff.scope import is_province
 log = logging.getLogger(__name__)
 COOKIE = "laocai_staff"
 OPEN_PATHS = ("/login/", "/static/", "/signed-out")  # under PREFIX, no session needed
+SIGN_IN_PATHS = ("/login/", "/signed-out")
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 ERROR_KEYS = {400: "console_bad_request", 403: "console_forbidden", 404: "console_not_found",
@@ -62,7 +63,10 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
         response = render(request, "error.html", status=500, message_key="console_error")
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # The sign-in pages carry the token in their address: never sent anywhere. Elsewhere
+    # same-origin, or browsers send "Origin: null" with the forms and the check below fails.
+    sign_in = request.path[len(PREFIX):].startswith(SIGN_IN_PATHS)
+    response.headers["Referrer-Policy"] = "no-referrer" if sign_in else "same-origin"
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -71,6 +75,8 @@ def _same_origin(request: web.Request, public_url: str) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:  # old browsers: the CSRF token alone decides
         return True
+    if origin == "null" and request.path[len(PREFIX):].startswith(SIGN_IN_PATHS):
+        return True  # the sign-in page's no-referrer policy makes browsers send "null"
     allowed = {f"{request.scheme}://{request.host}"}
     if public_url:
         parts = urlsplit(public_url)
