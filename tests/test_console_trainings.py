@@ -194,3 +194,17 @@ async def test_a_session_cannot_be_moved_into_the_past(app, browser):
     assert response.status == 400 and "đã qua" in await response.text()
     async with app.services.sessions() as session:
         assert list(await session.scalars(select(OutboxMessage))) == []
+
+
+async def test_the_dashboard_counts_seats_and_the_notices_sent_to_ones_own_people(
+        app, browser):
+    await booked(app)
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    await post(browser, "/staff/trainings/ai-2026-12/close", {"sure": "1"})
+    await grant(app, "officer", "commune", SA_PA)
+    await signed_in(app, browser, "officer")
+    raw = (await (await browser.get("/staff/?format=csv")).read()).decode("utf-8-sig")
+    rows = {(r[0], r[1]): r[2] for r in csv.reader(io.StringIO(raw))}
+    assert rows[("sent", "closed/pending")] == "2"  # r3 and r4, not Cam Đường's two
+    assert rows[("session", "ai-2026-12 confirmed/capacity/waiting")] == "1/2/1"

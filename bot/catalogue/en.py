@@ -379,4 +379,9 @@ MESSAGES: dict[str, str] = {
     "console_role_province": "province staff",
     "console_role_commune": "staff of {commune}",
     "console_form_refused": "The session was not created:",
+    "console_coming_sessions": "Coming sessions: sign-ups against seats",
+    "console_sent_by_bot": "Messages the bot sent on its own (reminders, notices, staff news) and their outcomes",
+    "console_kind": "Kind",
+    "console_count": "Messages",
+    "console_sent_note": "Finished messages are kept for a few days (delivery.keep_days), then deleted.",
 }

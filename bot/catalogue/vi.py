@@ -389,4 +389,9 @@ MESSAGES: dict[str, str] = {
     "console_role_province": "cán bộ của tỉnh",
     "console_role_commune": "cán bộ {commune}",
     "console_form_refused": "Chưa tạo được lớp:",
+    "console_coming_sessions": "Lớp sắp tới: đăng ký so với số chỗ",
+    "console_sent_by_bot": "Tin bot tự gửi (nhắc lịch, thông báo, tin của cán bộ) và kết quả",
+    "console_kind": "Loại",
+    "console_count": "Số tin",
+    "console_sent_note": "Tin đã gửi xong được giữ lại trong vài ngày (delivery.keep_days) rồi xóa.",
 }

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery.outbox import REPLY_SOURCE
 from bot.staff.scope import narrowed
-from bot.storage.models import AuditEntry, QuestionLog, StaffRole, User
+from bot.storage.models import AuditEntry, OutboxMessage, QuestionLog, StaffRole, User
 from knowledge.matcher import ANSWER, FALLBACK, SUGGEST
 
 VIETNAM_OFFSET_HOURS = 7  # Asia/Ho_Chi_Minh has no daylight saving
@@ -40,6 +41,8 @@ class Dashboard:
     per_day: list[tuple[date, int, int, int]] = field(default_factory=list)  # ans/sugg/none
     top_topics: list[tuple[str, int]] = field(default_factory=list)
     top_unanswered: list[tuple[str, int]] = field(default_factory=list)
+    # What the bot sent on its own (reminders, broadcasts, notices): (kind, status, count)
+    sent: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def questions(self) -> int:
@@ -57,7 +60,23 @@ async def dashboard(session: AsyncSession, role: StaffRole, period: Period,
     out = Dashboard()
     await _people_reached(session, out, narrowed(role, User.commune_code, commune), period)
     await _questions(session, out, narrowed(role, QuestionLog.commune_code, commune), period)
+    await _sent(session, out, narrowed(role, User.commune_code, commune), period)
     return out
+
+
+async def _sent(session: AsyncSession, out: Dashboard, where: Any, period: Period) -> None:
+    """Messages the bot started, by kind and outcome, to the people in scope (answers to
+    questions left out). Finished rows are kept delivery.keep_days days."""
+    query = (select(OutboxMessage.source_kind, OutboxMessage.status, func.count())
+             .join(User, User.id == OutboxMessage.user_id)
+             .where(OutboxMessage.created_at >= period.start,
+                    OutboxMessage.created_at < period.end,
+                    OutboxMessage.source_kind != REPLY_SOURCE)
+             .group_by(OutboxMessage.source_kind, OutboxMessage.status)
+             .order_by(OutboxMessage.source_kind, OutboxMessage.status))
+    if where is not None:
+        query = query.where(where)
+    out.sent = [(kind, status, int(n)) for kind, status, n in await session.execute(query)]
 
 
 async def _people_reached(session: AsyncSession, out: Dashboard, where: Any,

@@ -22,6 +22,7 @@ from bot.console.render import (
 )
 from bot.staff.scope import commune_filter, is_province
 from bot.time import show
+from bot.training import store
 from knowledge.matcher import ANSWER, FALLBACK, SUGGEST
 
 OUTCOMES = (ANSWER, SUGGEST, FALLBACK)
@@ -64,14 +65,19 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     chosen, when = _commune_asked(request), chosen_period(request)
     async with app_of(request).services.sessions() as session:
         numbers = await figures.dashboard(session, who(request).role, when, chosen)
+        sessions = [line for line in await store.staff_sessions(session, who(request).role)
+                    if line.training.ends_at > now_of(request)]
     names, none = _names(request), translator(request)("console_no_commune")
     by_commune = [(names.get(k or "") or none, n) for k, n in numbers.by_commune]
     by_group = [(k or none, n) for k, n in numbers.by_group]
     table = _dashboard_table(numbers, by_commune, by_group)
+    table += [["session", f"{ln.training.id} confirmed/capacity/waiting",
+               f"{ln.confirmed}/{ln.training.capacity}/{ln.waitlisted}"] for ln in sessions]
     file = await export(request, table, "dashboard", {"commune": chosen,
                                                       "from": when.first.isoformat(),
                                                       "to": when.last.isoformat()})
     return file or render(request, "dashboard.html", numbers=numbers, when=when,
+                          sessions=sessions,
                           by_commune=by_commune, by_group=by_group, **_common(request, chosen))
 
 
@@ -90,6 +96,7 @@ def _dashboard_table(numbers: figures.Dashboard, by_commune: list[tuple[str, int
                  ["unanswered", day.isoformat(), f]]
     rows += [["topic", k, n] for k, n in numbers.top_topics]
     rows += [["unanswered_question", k, n] for k, n in numbers.top_unanswered]
+    rows += [["sent", f"{kind}/{status}", n] for kind, status, n in numbers.sent]
     return rows
 
 
