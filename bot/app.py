@@ -21,6 +21,7 @@ from knowledge.communes import CommunePicker, load_communes
 
 if TYPE_CHECKING:
     from bot.inbox.store import Received
+    from knowledge.events import Event
 
 
 @dataclass
@@ -87,18 +88,19 @@ async def build(config: Config, clock: Clock | None = None, upgrade: bool = True
         await migrate.upgrade(engine)
     from knowledge.events import load_events
 
-    events = load_events(config.knowledge_path / "events.yaml", config.tz)
-    services = Services(config, session_factory(engine), kb, communes, clock or SystemClock(),
-                        events)
+    events = load_events(config.knowledge_path / "events.yaml", config.tz)  # fail fast too
+    services = Services(config, session_factory(engine), kb, communes, clock or SystemClock())
     if upgrade:
-        await sync_trainings(services)
+        await sync_knowledge(services, events)
     conversation = Conversation(services)
     handlers.register(conversation)
     return App(config, engine, services, conversation)
 
 
-async def sync_trainings(services: Services) -> None:
-    """knowledge/trainings.yaml into the database, next to sessions added from the CLI."""
+async def sync_knowledge(services: Services, events: list[Event]) -> None:
+    """knowledge/trainings.yaml and events.yaml into the database, next to what staff
+    added from the CLI or the console."""
+    from bot.reminders.events import sync_from_yaml as sync_events
     from bot.training.store import sync_from_yaml
     from knowledge.trainings import load_sessions
 
@@ -108,3 +110,4 @@ async def sync_trainings(services: Services) -> None:
     async with services.sessions() as session, session.begin():
         await startup_lock(await session.connection())
         await sync_from_yaml(session, specs)
+        await sync_events(session, events, stored_now(services.clock))

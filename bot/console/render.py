@@ -4,9 +4,10 @@ filter, and tables that answer `?format=csv` (or xlsx) with the rows on screen."
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -20,6 +21,7 @@ from bot.staff.scope import is_province
 from bot.storage.models import AuditEntry
 from bot.time import stored_now
 from bot.training.export import csv_bytes, xlsx_bytes
+from knowledge.trainings import parse_local
 
 APP_KEY = web.AppKey("bot_app", App)
 WHO_KEY = web.RequestKey("staff", signin.SignedIn)
@@ -125,6 +127,35 @@ def chosen_period(request: web.Request) -> Period:
     start = datetime.combine(first, datetime.min.time()) - offset
     end = datetime.combine(last + timedelta(days=1), datetime.min.time()) - offset
     return Period(first, last, start, end)
+
+
+FORM_TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
+
+
+def form_time(request: web.Request, text: str) -> datetime:
+    """A local time from a form: the browser's datetime-local, 15/10/2025 14:00, or ISO."""
+    tz = app_of(request).config.tz
+    text = text.strip()
+    moment = None
+    for fmt in FORM_TIME_FORMATS:
+        try:
+            moment = datetime.strptime(text, fmt).replace(tzinfo=tz)
+            break
+        except ValueError:
+            continue
+    if moment is None:
+        try:
+            moment = parse_local(text, tz)
+        except ValueError:
+            raise BadInput("training_bad_time") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # a typo, and year 1 overflows in UTC
+        raise BadInput("training_bad_time")
+    return moment
+
+
+def local_input(stored: datetime, tz: ZoneInfo) -> str:
+    """A stored (naive UTC) time as a datetime-local form value in local time."""
+    return stored.replace(tzinfo=UTC).astimezone(tz).strftime("%Y-%m-%dT%H:%M")
 
 
 # -- tables ------------------------------------------------------------------------

@@ -10,13 +10,12 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.console.render import (
-    FIRST_YEAR,
-    LAST_YEAR,
     PREFIX,
     BadInput,
     app_of,
     export,
     form_text,
+    form_time,
     now_of,
     number,
     render,
@@ -24,37 +23,15 @@ from bot.console.render import (
     who,
 )
 from bot.staff import signin
-from bot.staff.scope import commune_filter, is_province, may_manage_session
+from bot.staff.scope import commune_filter, is_province, may_manage
 from bot.storage.models import AuditEntry, SessionStatus, TrainingSession
 from bot.time import show
 from bot.training import manage, store
-from knowledge.trainings import AUDIENCES, parse_local
+from knowledge.trainings import AUDIENCES
 
-FORM_TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
 NEW_SESSION_FIELDS = ("id", "title", "title_en", "description", "start", "end", "deadline",
                       "place", "link", "capacity", "audience", "commune")
 MAX_DESCRIPTION = 2000
-
-
-def _time(request: web.Request, text: str) -> datetime:
-    """A local time from a form: the browser's datetime-local, 15/10/2025 14:00, or ISO."""
-    tz = app_of(request).config.tz
-    text = text.strip()
-    moment = None
-    for fmt in FORM_TIME_FORMATS:
-        try:
-            moment = datetime.strptime(text, fmt).replace(tzinfo=tz)
-            break
-        except ValueError:
-            continue
-    if moment is None:
-        try:
-            moment = parse_local(text, tz)
-        except ValueError:
-            raise BadInput("training_bad_time") from None
-    if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # a typo, and year 1 overflows in UTC
-        raise BadInput("training_bad_time")
-    return moment
 
 
 def _audit(request: web.Request, action: str, **detail: Any) -> AuditEntry:
@@ -106,9 +83,9 @@ def _new_session(request: web.Request, form: MultiDictProxy[Any]) -> manage.NewS
     return manage.NewSession(
         id=form_text(form, "id"), title=form_text(form, "title"),
         title_en=form_text(form, "title_en"), audience=audience, description=description,
-        start=_time(request, form_text(form, "start")),
-        end=_time(request, form_text(form, "end")),
-        deadline=_time(request, deadline) if deadline else None,
+        start=form_time(request, form_text(form, "start")),
+        end=form_time(request, form_text(form, "end")),
+        deadline=form_time(request, deadline) if deadline else None,
         place=form_text(form, "place"), link=form_text(form, "link") or None,
         commune=commune, capacity=capacity)
 
@@ -149,7 +126,7 @@ async def detail(request: web.Request) -> web.StreamResponse:
     return file or render(request, "training.html", training=training, people=people,
                           rows=table[1:], start=show(training.starts_at, tz),
                           end=show(training.ends_at, tz),
-                          manage=may_manage_session(role, training.commune_code),
+                          manage=may_manage(role, training.commune_code),
                           closed=training.status != SessionStatus.OPEN)
 
 
@@ -157,7 +134,7 @@ async def _managed(request: web.Request, session: Any) -> TrainingSession:
     training = await store.staff_session(session, who(request).role, request.match_info["id"])
     if training is None:
         raise web.HTTPNotFound()
-    if not may_manage_session(who(request).role, training.commune_code):
+    if not may_manage(who(request).role, training.commune_code):
         raise web.HTTPForbidden()
     return training
 
@@ -179,8 +156,8 @@ async def close(request: web.Request) -> web.StreamResponse:
 
 async def move(request: web.Request) -> web.StreamResponse:
     app, form = app_of(request), await request.post()
-    start = _time(request, str(form.get("start", "")))
-    end = _time(request, str(form.get("end", "")))
+    start = form_time(request, str(form.get("start", "")))
+    end = form_time(request, str(form.get("end", "")))
     try:
         async with app.services.sessions() as session, session.begin():
             training = await _managed(request, session)

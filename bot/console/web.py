@@ -19,7 +19,7 @@ import jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.console import pages, training_pages
+from bot.console import event_pages, pages, training_pages
 from bot.console.render import (
     APP_KEY,
     LANG_KEY,
@@ -175,6 +175,11 @@ def console_app(app: App) -> web.Application:
     routes.add_post("/trainings/{id}/close", training_pages.close)
     routes.add_post("/trainings/{id}/move", training_pages.move)
     routes.add_post("/trainings/{id}/attendance", training_pages.attendance)
+    routes.add_get("/events", event_pages.event_list)
+    routes.add_post("/events", event_pages.add)
+    routes.add_get("/events/{id}", event_pages.detail)
+    routes.add_post("/events/{id}", event_pages.edit)
+    routes.add_post("/events/{id}/cancel", event_pages.cancel)
     routes.add_get("/login/{token}", login_page)
     routes.add_post("/login/{token}", login)
     routes.add_get("/signed-out", signed_out)

@@ -1,4 +1,6 @@
-"""What every handler may use: configuration, storage, knowledge, communes, clock, events."""
+"""What every handler may use: configuration, storage, knowledge, communes, clock.
+
+Events live in the database (bot/reminders/events.py), read per turn."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from bot.config import Config
 from bot.faq.question_log import QuestionLogWriter
 from bot.time import Clock
 from knowledge.communes import CommunePicker
-from knowledge.events import Event
 from knowledge.kb import KnowledgeBase
 
 
@@ -21,7 +22,6 @@ class Services:
     kb: KnowledgeBase
     communes: CommunePicker
     clock: Clock
-    events: list[Event] = field(default_factory=list)
     question_log: QuestionLogWriter = field(init=False)
 
     def __post_init__(self) -> None:

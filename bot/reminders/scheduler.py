@@ -20,6 +20,7 @@ from bot.catalogue import text as catalogue_text
 from bot.core.messages import Reply
 from bot.core.services import Services
 from bot.delivery.outbox import enqueue
+from bot.reminders import events
 from bot.storage.models import (
     EventSubscription,
     OutboxMessage,
@@ -76,7 +77,7 @@ async def _training_reminders(session: AsyncSession, services: Services, now: da
 async def _event_reminders(session: AsyncSession, services: Services, now: datetime) -> None:
     tz = services.config.tz
     aware_now = now.replace(tzinfo=UTC)
-    for event in services.events:
+    for event in await events.every_active(session, tz):
         occurrence = event.occurrence(aware_now)
         if occurrence is None:
             continue

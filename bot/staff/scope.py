@@ -66,8 +66,8 @@ def may_broadcast(role: StaffRole | None, scope: Scope) -> bool:
             and scope.communes is not None and set(scope.communes) == {role.commune_code})
 
 
-def may_manage_session(role: StaffRole, session_commune: str | None) -> bool:
-    """Create, close or move a session: province staff any; commune staff their own
-    commune's sessions only (a province-wide one belongs to the province)."""
-    return is_province(role) or (session_commune is not None
-                                 and session_commune == role.commune_code)
+def may_manage(role: StaffRole, owner_commune: str | None) -> bool:
+    """Create, change or cancel a session or an event: province staff any; commune staff
+    only their own commune's (a province-wide one belongs to the province)."""
+    return is_province(role) or (owner_commune is not None
+                                 and owner_commune == role.commune_code)

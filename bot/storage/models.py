@@ -363,6 +363,29 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class EventRecord(Base):
+    """An event people can be reminded of: from knowledge/events.yaml (source "yaml",
+    refreshed at each start) or made in the console (source "console", which YAML no
+    longer overwrites, also once a YAML event is edited there)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title_vi: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    description_vi: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(DateTime)  # UTC; all-day: local midnight
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    yearly: Mapped[bool] = mapped_column(Boolean, default=False)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    commune_code: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active | cancelled
+    source: Mapped[str] = mapped_column(String(8), default="yaml")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class EventSubscription(Base):
     __tablename__ = "event_subscriptions"
     __table_args__ = (UniqueConstraint("user_id", "event_id", name="uq_event_subscription"),)

@@ -17,11 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import text as catalogue_text
 from bot.core.messages import Reply
+from bot.core.refused import Refused
 from bot.delivery.outbox import enqueue
 from bot.storage.models import Registration, RegistrationStatus, SessionStatus, TrainingSession
 from bot.time import show, to_stored
 from bot.training.store import registered_users, watchers
 
+__all__ = ["NewSession", "Refused", "add", "close", "mark_attended", "move", "notice"]
 MAX_CAPACITY = 10_000
 MAX_TITLE = 200
 MAX_PLACE = 300
@@ -42,14 +44,6 @@ class NewSession:
     link: str | None
     commune: str | None
     capacity: int
-
-
-class Refused(Exception):
-    """A staff action refused; KEY names the reason in the message catalogue."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 async def add(session: AsyncSession, new: NewSession, tz: ZoneInfo, now: datetime
