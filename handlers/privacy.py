@@ -15,6 +15,7 @@ from bot.privacy.store import (
     personal_data,
     questions_page,
 )
+from bot.reminders import events
 from bot.storage.models import RegistrationStatus
 from bot.time import show, stored_now
 from bot.training.store import forget_user, registrations_of, waitlist_position
@@ -66,14 +67,16 @@ async def my_data(turn: Turn) -> list[Reply]:
         last_seen=show(user.last_seen_at, tz, turn.lang),
         questions=data.question_count,
     )
-    lines = [*signups, *_other_data(turn, data, audience_keys)]
+    titles = await events.titles(turn.session)
+    names = {i: t.get(turn.lang) or t["vi"] for i, t in titles.items()}
+    lines = [*signups, *_other_data(turn, data, audience_keys, names)]
     if lines:
         reply.text += "\n" + "\n".join(lines)
     return [reply, *await _questions(turn, 0)]
 
 
-def _other_data(turn: Turn, data: PersonalData, audience_keys: dict[str, str]) -> list[str]:
-    names = {e.id: e.title.get(turn.lang) or e.title["vi"] for e in turn.services.events}
+def _other_data(turn: Turn, data: PersonalData, audience_keys: dict[str, str],
+                names: dict[str, str]) -> list[str]:
     lines = [turn.t("mydata_events",
                     events=", ".join(names.get(e, e) for e in data.event_ids) or turn.t("none")),
              turn.t("mydata_watches", audiences=", ".join(

@@ -9,6 +9,7 @@ from bot.core.flow import UNHANDLED, StepResult
 from bot.core.messages import Option, Reply
 from bot.core.payloads import Action, item
 from bot.core.turn import Turn
+from bot.reminders import events
 from bot.reminders.subscriptions import subscribe as add_subscription
 from bot.reminders.subscriptions import subscribed_event_ids, unsubscribe
 from bot.time import show, show_day, stored_now
@@ -33,8 +34,13 @@ def _when(turn: Turn, event: Event) -> str | None:
     return show_day(start, tz) if event.all_day else show(start, tz, turn.lang)
 
 
-def _event(turn: Turn, event_id: str) -> Event | None:
-    return next((e for e in turn.services.events if e.id == event_id), None)
+async def _coming(turn: Turn) -> list[Event]:
+    """The province's events and those of the person's commune."""
+    return await events.coming(turn.session, turn.services.config.tz, turn.user.commune_code)
+
+
+async def _event(turn: Turn, event_id: str) -> Event | None:
+    return next((e for e in await _coming(turn) if e.id == event_id), None)
 
 
 async def _subscribed(turn: Turn) -> set[str]:
@@ -47,7 +53,7 @@ def _my_reminders(turn: Turn) -> Option:
 
 async def events_menu(turn: Turn) -> list[Reply]:
     """Menu "Sự kiện & nhắc lịch": coming events with a 'Remind me' for each."""
-    coming = [(e, _when(turn, e)) for e in turn.services.events]
+    coming = [(e, _when(turn, e)) for e in await _coming(turn)]
     coming = [(e, when) for e, when in coming if when]
     turn.start(FLOW, "list")
     options = [_my_reminders(turn)]
@@ -64,7 +70,7 @@ async def events_menu(turn: Turn) -> list[Reply]:
 
 async def subscribe(turn: Turn, event_id: str) -> list[Reply]:
     turn.finish()
-    event = _event(turn, event_id)
+    event = await _event(turn, event_id)
     when = _when(turn, event) if event else None
     if event is None or when is None:
         return [turn.say("event_over", options=menu_options(turn))]
@@ -77,7 +83,8 @@ async def subscribe(turn: Turn, event_id: str) -> list[Reply]:
 
 async def mine(turn: Turn) -> list[Reply]:
     """/nhaclich: the person's event reminders, each cancellable."""
-    subscribed = [e for e in turn.services.events if e.id in await _subscribed(turn)]
+    mine = await _subscribed(turn)
+    subscribed = [e for e in await _coming(turn) if e.id in mine]
     if not subscribed:
         turn.finish()
         return [turn.say("reminders_none", options=menu_options(turn))]
@@ -100,7 +107,7 @@ async def step(turn: Turn) -> StepResult:
 
 
 async def _unsubscribe(turn: Turn, event_id: str) -> list[Reply]:
-    event = _event(turn, event_id)
+    event = await _event(turn, event_id)
     await unsubscribe(turn.session, turn.user.id, event_id)
     turn.finish()
     title = _title(turn, event) if event else event_id
