@@ -37,6 +37,7 @@ async def booked(app) -> None:
             session.add(Registration(session_id="ai-2026-12", user_id=ids[uid],
                                      full_name=f"Người {uid}", phone=f"091234567{n}",
                                      status=status, created_at=NOW + timedelta(minutes=n)))
+        (await session.get(TrainingSession, "ai-2026-12")).seats_taken = 2
 
 
 def new_session(**changes: str) -> dict[str, str]:
@@ -208,3 +209,20 @@ async def test_the_dashboard_counts_seats_and_the_notices_sent_to_ones_own_peopl
     rows = {(r[0], r[1]): r[2] for r in csv.reader(io.StringIO(raw))}
     assert rows[("sent", "closed/pending")] == "2"  # r3 and r4, not Cam Đường's two
     assert rows[("session", "ai-2026-12 confirmed/capacity/waiting")] == "1/2/1"
+
+
+async def test_more_seats_go_to_the_people_waiting_and_fewer_than_taken_is_refused(
+        app, browser):
+    await booked(app)  # two seats taken, two people waiting
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    edit = {"title": "Ứng dụng AI cho hộ kinh doanh", "place": "Hội trường", "capacity": "3"}
+    assert (await post(browser, "/staff/trainings/ai-2026-12/edit", edit)).status == 303
+    async with app.services.sessions() as session:
+        status = {r.full_name: r.status for r in await session.scalars(select(Registration))}
+        told = list(await session.scalars(select(OutboxMessage.source_kind)))
+    assert status["Người r2"] == "confirmed" and status["Người r4"] == "waitlisted"
+    assert told == ["promotion"]  # r2, the first waiting, is told
+    fewer = await post(browser, "/staff/trainings/ai-2026-12/edit", {**edit, "capacity": "1"})
+    page = await fewer.text()
+    assert fewer.status == 400 and "không được ít hơn" in page and 'value="1"' in page

@@ -403,4 +403,6 @@ MESSAGES: dict[str, str] = {
     "event_cancel_unconfirmed": "Please tick the confirmation box before cancelling the event.",
     "event_moved_notice": "**{title}** has a new time: {when}, at {place}. Your reminder follows the new time.",
     "event_cancelled_notice": "**{title}** ({when}) has been cancelled. You will get no reminder for it.",
+    "training_capacity_below_taken": "The seats cannot be fewer than the people who already have one.",
+    "console_save_session": "Save (new seats go to the people waiting, who are told)",
 }

@@ -413,4 +413,6 @@ MESSAGES: dict[str, str] = {
     "event_cancel_unconfirmed": "Vui lòng đánh dấu ô xác nhận trước khi hủy sự kiện.",
     "event_moved_notice": "Sự kiện **{title}** đổi thời gian: {when}, tại {place}. Bạn vẫn được nhắc lịch theo giờ mới.",
     "event_cancelled_notice": "Sự kiện **{title}** ({when}) đã bị hủy. Bạn sẽ không nhận nhắc lịch cho sự kiện này nữa.",
+    "training_capacity_below_taken": "Số chỗ không được ít hơn số người đã có chỗ.",
+    "console_save_session": "Lưu (thêm chỗ thì người đang chờ được nhận và được báo)",
 }

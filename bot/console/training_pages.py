@@ -16,6 +16,7 @@ from bot.console.render import (
     export,
     form_text,
     form_time,
+    local_input,
     now_of,
     number,
     render,
@@ -71,23 +72,15 @@ def _new_session(request: web.Request, form: MultiDictProxy[Any]) -> manage.NewS
     elif commune is not None and app_of(request).services.communes.get(commune) is None:
         raise BadInput("console_bad_request")
     audience = str(form.get("audience", "all"))
-    capacity = number(str(form.get("capacity", "")), 6)
     if audience not in AUDIENCES:
         raise BadInput("console_bad_request")
-    if capacity is None:
-        raise BadInput("training_bad_capacity")
-    description = form_text(form, "description", multiline=True)
-    if len(description) > MAX_DESCRIPTION:
-        raise BadInput("training_bad_description")
-    deadline = form_text(form, "deadline")
+    details = _details(request, form)
     return manage.NewSession(
-        id=form_text(form, "id"), title=form_text(form, "title"),
-        title_en=form_text(form, "title_en"), audience=audience, description=description,
+        id=form_text(form, "id"), title=details.title, title_en=details.title_en,
+        audience=audience, description=details.description,
         start=form_time(request, form_text(form, "start")),
-        end=form_time(request, form_text(form, "end")),
-        deadline=form_time(request, deadline) if deadline else None,
-        place=form_text(form, "place"), link=form_text(form, "link") or None,
-        commune=commune, capacity=capacity)
+        end=form_time(request, form_text(form, "end")), deadline=details.deadline,
+        place=details.place, link=details.link, commune=commune, capacity=details.capacity)
 
 
 async def add(request: web.Request) -> web.StreamResponse:
@@ -105,7 +98,8 @@ async def add(request: web.Request) -> web.StreamResponse:
     return see_other(f"{PREFIX}/trainings/{training.id}")
 
 
-async def detail(request: web.Request) -> web.StreamResponse:
+async def detail(request: web.Request, form: Any = None, error: str = "",
+                 status: int = 200) -> web.StreamResponse:
     role, sid = who(request).role, request.match_info["id"]
     async with app_of(request).services.sessions() as session:
         training = await store.staff_session(session, role, sid)
@@ -122,8 +116,11 @@ async def detail(request: web.Request) -> web.StreamResponse:
     table += [[p.name, p.phone, p.status, p.waitlist_position or "",
                names.get(p.commune or "", ""), p.audience or "", when(p.consent_at),
                when(p.registered_at), "x" if p.attended_at else ""] for p in people]
-    file = await export(request, table, f"registrants-{sid}", {"session": sid})
-    return file or render(request, "training.html", training=training, people=people,
+    file = None if form is not None else await export(request, table, f"registrants-{sid}",
+                                                      {"session": sid})
+    return file or render(request, "training.html", status=status, training=training,
+                          people=people, error=error,
+                          form=form or _edit_values(training, tz),
                           rows=table[1:], start=show(training.starts_at, tz),
                           end=show(training.ends_at, tz),
                           manage=may_manage(role, training.commune_code),
@@ -137,6 +134,49 @@ async def _managed(request: web.Request, session: Any) -> TrainingSession:
     if not may_manage(who(request).role, training.commune_code):
         raise web.HTTPForbidden()
     return training
+
+
+EDIT_FIELDS = ("title", "title_en", "description", "place", "link", "capacity", "deadline")
+
+
+def _edit_values(training: TrainingSession, tz: Any) -> dict[str, str]:
+    return {"title": training.title_vi, "title_en": training.title_en,
+            "description": training.description_vi, "place": training.place,
+            "link": training.link or "", "capacity": str(training.capacity),
+            "deadline": local_input(training.deadline, tz) if training.deadline else ""}
+
+
+def _details(request: web.Request, form: Any) -> manage.SessionDetails:
+    capacity = number(str(form.get("capacity", "")), 6)
+    if capacity is None:
+        raise BadInput("training_bad_capacity")
+    description = form_text(form, "description", multiline=True)
+    if len(description) > MAX_DESCRIPTION:
+        raise BadInput("training_bad_description")
+    deadline = form_text(form, "deadline")
+    return manage.SessionDetails(
+        title=form_text(form, "title"), title_en=form_text(form, "title_en"),
+        description=description, place=form_text(form, "place"),
+        link=form_text(form, "link") or None, capacity=capacity,
+        deadline=form_time(request, deadline) if deadline else None)
+
+
+async def edit(request: web.Request) -> web.StreamResponse:
+    """Title, place, seats and the rest; a refusal shows the form again with the reason."""
+    form, app = await request.post(), app_of(request)
+    try:
+        details = _details(request, form)
+        async with app.services.sessions() as session, session.begin():
+            training = await _managed(request, session)
+            promoted = await manage.edit(session, training, details, app.config.tz,
+                                         now_of(request))
+            session.add(_audit(request, "training_edit", session=training.id,
+                               promoted=promoted))
+    except (BadInput, manage.Refused) as refused:
+        kept = {key: form_text(form, key, multiline=key == "description")
+                for key in EDIT_FIELDS}
+        return await detail(request, form=kept, error=refused.key, status=400)
+    return see_other(f"{PREFIX}/trainings/{request.match_info['id']}")
 
 
 async def close(request: web.Request) -> web.StreamResponse:

@@ -172,6 +172,7 @@ def console_app(app: App) -> web.Application:
     routes.add_get("/trainings", training_pages.trainings)
     routes.add_post("/trainings", training_pages.add)
     routes.add_get("/trainings/{id}", training_pages.detail)
+    routes.add_post("/trainings/{id}/edit", training_pages.edit)
     routes.add_post("/trainings/{id}/close", training_pages.close)
     routes.add_post("/trainings/{id}/move", training_pages.move)
     routes.add_post("/trainings/{id}/attendance", training_pages.attendance)

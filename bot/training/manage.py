@@ -21,9 +21,10 @@ from bot.core.refused import Refused
 from bot.delivery.outbox import enqueue
 from bot.storage.models import Registration, RegistrationStatus, SessionStatus, TrainingSession
 from bot.time import show, to_stored
-from bot.training.store import registered_users, watchers
+from bot.training.store import promote_waiting, registered_users, registrant, watchers
 
-__all__ = ["NewSession", "Refused", "add", "close", "mark_attended", "move", "notice"]
+__all__ = ["NewSession", "Refused", "SessionDetails", "add", "close", "edit", "mark_attended",
+           "move", "notice"]
 MAX_CAPACITY = 10_000
 MAX_TITLE = 200
 MAX_PLACE = 300
@@ -132,6 +133,50 @@ async def move(session: AsyncSession, training: TrainingSession, start: datetime
     await cancel_session_reminders(session, training.id)  # new ones follow the new time
     return await _tell_registrants(session, training, "session_moved_notice", "moved", tz,
                                    now)
+
+
+@dataclass(frozen=True)
+class SessionDetails:
+    """What can change about a session besides its time (see `move`) and status."""
+
+    title: str
+    title_en: str
+    description: str
+    place: str
+    link: str | None
+    capacity: int
+    deadline: datetime | None  # aware, local
+
+
+async def edit(session: AsyncSession, training: TrainingSession, details: SessionDetails,
+               tz: ZoneInfo, now: datetime) -> int:
+    """New details; more seats go to the people waiting, who are told. Fewer seats than
+    are taken is refused (nobody loses a seat). Returns how many were promoted."""
+    if not details.title or len(details.title) > MAX_TITLE or len(details.title_en) > MAX_TITLE:
+        raise Refused("training_bad_title")
+    if not details.place or len(details.place) > MAX_PLACE:
+        raise Refused("training_bad_place")
+    if details.link and not details.link.startswith(("https://", "http://")):
+        raise Refused("training_bad_link")
+    if not 1 <= details.capacity <= MAX_CAPACITY:
+        raise Refused("training_bad_capacity")
+    if details.capacity < (training.seats_taken or 0):
+        raise Refused("training_capacity_below_taken")
+    deadline = to_stored(details.deadline) if details.deadline else None
+    if deadline is not None and deadline > training.starts_at:
+        raise Refused("training_deadline_after_start")
+    training.title_vi, training.title_en = details.title, details.title_en or details.title
+    training.description_vi = training.description_en = details.description
+    training.place, training.link, training.deadline = details.place, details.link, deadline
+    training.capacity, training.updated_at = details.capacity, now
+    await session.flush()
+    promoted = await promote_waiting(session, training.id)
+    for registration in promoted:
+        user = await registrant(session, registration)
+        if user is not None:
+            await enqueue(session, user, "promotion", str(registration.id),
+                          Reply(notice("promoted_notice", training, tz, user.language)), now)
+    return len(promoted)
 
 
 async def mark_attended(session: AsyncSession, registration_id: int, session_id: str,

@@ -168,6 +168,21 @@ async def cancel(session: AsyncSession, registration: Registration, now: datetim
     return waiting
 
 
+async def promote_waiting(session: AsyncSession, session_id: str) -> list[Registration]:
+    """Seats freed by a larger capacity go to the people waiting, first come first."""
+    promoted = []
+    while True:
+        waiting = await session.scalar(
+            select(Registration).where(Registration.session_id == session_id,
+                                       Registration.status == RegistrationStatus.WAITLISTED)
+            .order_by(Registration.created_at, Registration.id).limit(1)
+            .with_for_update(of=Registration, skip_locked=True))
+        if waiting is None or not await _take_seat(session, session_id):
+            return promoted
+        waiting.status = RegistrationStatus.CONFIRMED
+        promoted.append(waiting)
+
+
 async def forget_user(session: AsyncSession, user_id: int, now: datetime) -> list[Registration]:
     """Cancel the user's registrations and blank their personal fields (for /forget)."""
     promoted = []
