@@ -141,6 +141,7 @@ async def test_the_province_csv_has_the_screens_numbers_and_no_live_formulas(app
     assert ("unanswered_question", "'=HYPERLINK(\"http://x\")") in figures
     page = await (await browser.get("/staff/")).text()
     assert "50%" in page and "&lt;" not in page.split("<main>")[0]
+    assert '<rect class="answered"' in page  # the day's columns, beside the table
     async with app.services.sessions() as session:
         actions = list(await session.scalars(select(AuditEntry.action)))
     assert "sign_in" in actions and "export" in actions
@@ -205,7 +206,7 @@ async def test_people_are_counted_never_listed(app, browser):
     assert "r1" not in await (await browser.get("/staff/people")).text()
 
 
-async def test_only_the_province_reads_the_audit_log(app, browser):
+async def test_only_the_province_reads_the_audit_log_which_names_who_did_what(app, browser):
     await grant(app, "officer", "commune", CAM_DUONG)
     await signed_in(app, browser, "officer")
     assert (await browser.get("/staff/audit")).status == 403

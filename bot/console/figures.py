@@ -200,8 +200,18 @@ async def questions(session: AsyncSession, role: StaffRole, period: Period,
 
 # -- the audit log (province) ----------------------------------------------------------
 
-async def audit(session: AsyncSession, period: Period, page: int = 0) -> list[AuditEntry]:
-    return list(await session.scalars(
+async def audit(session: AsyncSession, period: Period, page: int = 0
+                ) -> list[tuple[AuditEntry, str]]:
+    """One page of the audit log, newest first, each entry with the actor's name as the
+    bot knows it ("" for the CLI or a person who never gave one)."""
+    entries = list(await session.scalars(
         select(AuditEntry).where(AuditEntry.at >= period.start, AuditEntry.at < period.end)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(PAGE_ROWS).offset(page * PAGE_ROWS)))
+    actors = {tuple(e.actor.split(":", 1)) for e in entries if ":" in e.actor}
+    names: dict[str, str] = {}
+    for channel, user_id in actors:
+        name = await session.scalar(select(User.display_name).where(
+            User.channel == channel, User.channel_user_id == user_id))
+        names[f"{channel}:{user_id}"] = name or ""
+    return [(e, names.get(e.actor, "")) for e in entries]

@@ -145,9 +145,10 @@ async def audit(request: web.Request) -> web.StreamResponse:
     async with app_of(request).services.sessions() as session:
         entries = await figures.audit(session, when, page)
     tz = app_of(request).config.tz
-    table: list[list[Any]] = [["time", "who", "action", "detail"]]
-    table += [[show(e.at, tz), e.actor, e.action,
-               ", ".join(f"{k}={v}" for k, v in (e.detail or {}).items())] for e in entries]
+    table: list[list[Any]] = [["time", "who", "name", "action", "detail"]]
+    table += [[show(e.at, tz), e.actor, name, e.action,
+               ", ".join(f"{k}={v}" for k, v in (e.detail or {}).items())]
+              for e, name in entries]
     file = await export(request, table, "audit", {"page": page})
     return file or render(request, "audit.html", rows=table[1:], when=when, page=page,
                           more=len(entries) == figures.PAGE_ROWS, **_common(request, None))

@@ -118,6 +118,9 @@ async def detail(request: web.Request, form: Any = None, error: str = "",
                when(p.registered_at), "x" if p.attended_at else ""] for p in people]
     file = None if form is not None else await export(request, table, f"registrants-{sid}",
                                                       {"session": sid})
+    if file is None and people:  # names and phones on screen: personal data seen
+        async with app_of(request).services.sessions() as session, session.begin():
+            session.add(_audit(request, "view_registrants", session=sid, rows=len(people)))
     return file or render(request, "training.html", status=status, training=training,
                           people=people, error=error,
                           form=form or _edit_values(training, tz),

@@ -164,6 +164,7 @@ def console_app(app: App) -> web.Application:
     env = aiohttp_jinja2.setup(console, loader=jinja2.FileSystemLoader(here / "templates"),
                                autoescape=jinja2.select_autoescape(default=True))
     env.globals["max"] = max
+    env.filters["sum_day"] = lambda day: sum(day[1:])  # (day, answered, suggested, none)
     routes = console.router
     routes.add_get("/", pages.dashboard)
     routes.add_get("/people", pages.people)
