@@ -39,8 +39,14 @@ async def _coming(turn: Turn) -> list[Event]:
     return await events.coming(turn.session, turn.services.config.tz, turn.user.commune_code)
 
 
+async def _any_event(turn: Turn) -> list[Event]:
+    """Every active event: a poster's link or an earlier subscription may name one of
+    another commune (the person moved, or read a neighbour's poster)."""
+    return await events.every_active(turn.session, turn.services.config.tz)
+
+
 async def _event(turn: Turn, event_id: str) -> Event | None:
-    return next((e for e in await _coming(turn) if e.id == event_id), None)
+    return next((e for e in await _any_event(turn) if e.id == event_id), None)
 
 
 async def _subscribed(turn: Turn) -> set[str]:
@@ -53,8 +59,10 @@ def _my_reminders(turn: Turn) -> Option:
 
 async def events_menu(turn: Turn) -> list[Reply]:
     """Menu "Sự kiện & nhắc lịch": coming events with a 'Remind me' for each."""
-    coming = [(e, _when(turn, e)) for e in await _coming(turn)]
-    coming = [(e, when) for e, when in coming if when]
+    now = turn.clock.now().astimezone(UTC)
+    dated = [(e, e.occurrence(now)) for e in await _coming(turn)]
+    dated.sort(key=lambda pair: pair[1][0] if pair[1] else now)  # next occurrence first
+    coming = [(e, _when(turn, e)) for e, occurrence in dated if occurrence]
     turn.start(FLOW, "list")
     options = [_my_reminders(turn)]
     if not coming:
@@ -84,7 +92,7 @@ async def subscribe(turn: Turn, event_id: str) -> list[Reply]:
 async def mine(turn: Turn) -> list[Reply]:
     """/nhaclich: the person's event reminders, each cancellable."""
     mine = await _subscribed(turn)
-    subscribed = [e for e in await _coming(turn) if e.id in mine]
+    subscribed = [e for e in await _any_event(turn) if e.id in mine]
     if not subscribed:
         turn.finish()
         return [turn.say("reminders_none", options=menu_options(turn))]

@@ -31,10 +31,18 @@ class Event:
             return (start, end) if end > now else None
         year = now.astimezone(start.tzinfo).year
         for candidate_year in (year - 1, year, year + 1):
-            shift = start.replace(year=candidate_year) - start
+            shift = _in_year(start, candidate_year) - start
             if end + shift > now:
                 return start + shift, end + shift
         return None
+
+
+def _in_year(moment: datetime, year: int) -> datetime:
+    """The same day in YEAR; 29 February becomes the 28th in a common year."""
+    try:
+        return moment.replace(year=year)
+    except ValueError:
+        return moment.replace(year=year, day=28)
 
 
 def load_events(path: Path, tz: ZoneInfo) -> list[Event]:

@@ -193,6 +193,11 @@ async def test_the_question_log_shows_a_commune_officer_only_their_peoples_quest
     assert "id.vn là gì" in page and "biz.vn là gì" in page and "giá vàng" not in page
     unanswered = await (await browser.get("/staff/questions?outcome=fallback")).text()
     assert "id.vn là gì" not in unanswered
+    await browser.get("/staff/questions?format=csv")
+    async with app.services.sessions() as session:
+        exports = [e.detail for e in await session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "export"))]
+    assert exports[-1]["page"] == "questions"  # who downloaded what people asked
     forged = await browser.get(f"/staff/questions?commune={SA_PA}")
     assert forged.status == 403 and "giá vàng" not in await forged.text()
 

@@ -87,7 +87,52 @@ async def test_a_new_time_tells_those_reminded_and_their_old_reminder_is_cancell
     assert moved.status == 303
     async with app.services.sessions() as session:
         rows = {(o.source_kind, o.status) for o in await session.scalars(select(OutboxMessage))}
-    assert ("reminder", "cancelled") in rows and ("event_moved", "pending") in rows
+    assert rows == {("event_moved", "pending")}  # the old time's reminder is gone
+
+
+async def test_moving_back_to_the_old_time_queues_its_reminder_again(app, browser):
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    tomorrow = new_event(start="2026-11-24T08:00", end="2026-11-24T11:00")
+    await post(browser, "/staff/events", tomorrow)
+    chat = Chat(app, user="an")
+    await chat.send(payload=EVENTS)
+    await chat.press("Nhắc tôi: Hội thảo AI")
+    await schedule_due(app.services)
+    await post(browser, "/staff/events/hoi-thao-ai", new_event(start="2026-12-24T08:00",
+                                                               end="2026-12-24T11:00"))
+    await post(browser, "/staff/events/hoi-thao-ai", tomorrow)
+    await schedule_due(app.services)
+    assert (await outbox_kinds(app)).count("reminder") == 1
+
+
+async def test_editing_one_event_leaves_the_reminders_of_a_look_alike_id(app, browser):
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    for event_id in ("rem_a", "remxa"):
+        await post(browser, "/staff/events", new_event(
+            id=event_id, title=f"Sự kiện {event_id}", start="2026-11-24T08:00",
+            end="2026-11-24T11:00"))
+    chat = Chat(app, user="an")
+    for event_id in ("rem_a", "remxa"):
+        await chat.send(payload=EVENTS)
+        await chat.press(f"Nhắc tôi: Sự kiện {event_id}")
+    await schedule_due(app.services)
+    await post(browser, "/staff/events/rem_a", new_event(
+        title="Sự kiện rem_a", start="2026-12-24T08:00", end="2026-12-24T11:00"))
+    async with app.services.sessions() as session:
+        left = list(await session.scalars(select(OutboxMessage.source_id).where(
+            OutboxMessage.source_kind == "reminder")))
+    assert len(left) == 1 and left[0].startswith("e:remxa:")
+
+
+async def test_a_yearly_event_on_29_february_does_not_break_the_events_list(app, browser):
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    await post(browser, "/staff/events", new_event(start="2028-02-29T09:00",
+                                                   end="2028-02-29T11:00", yearly="1"))
+    replies = await Chat(app, user="an").send(payload=EVENTS)
+    assert "Hội thảo AI" in replies[0].text and "28/02/2027" in replies[0].text
 
 
 async def test_cancelling_tells_once_and_the_event_leaves_the_chat(app, browser):
@@ -133,3 +178,13 @@ async def test_an_event_edited_in_the_console_is_not_overwritten_by_yaml_at_rest
         assert row.title_vi == "Ngày CĐS: mít tinh tại quảng trường" and row.source == "console"
     finally:
         await again.close()
+
+
+async def test_ids_that_differ_only_in_capitals_are_one_id_and_the_list_exports(app, browser):
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    await post(browser, "/staff/events", new_event(id="cd-ev"))
+    twin = await post(browser, "/staff/events", new_event(id="CD-EV"))
+    assert twin.status == 400 and "đã có" in await twin.text()
+    exported = await (await browser.get("/staff/events?format=csv")).read()
+    assert b"cd-ev" in exported and b"ngay-cds" in exported

@@ -208,7 +208,9 @@ async def test_the_dashboard_counts_seats_and_the_notices_sent_to_ones_own_peopl
     raw = (await (await browser.get("/staff/?format=csv")).read()).decode("utf-8-sig")
     rows = {(r[0], r[1]): r[2] for r in csv.reader(io.StringIO(raw))}
     assert rows[("sent", "closed/pending")] == "2"  # r3 and r4, not Cam Đường's two
-    assert rows[("session", "ai-2026-12 confirmed/capacity/waiting")] == "1/2/1"
+    # their people: one seated, one waiting; of everyone: two seats taken of two
+    assert rows[("session", "ai-2026-12 confirmed/waiting (in scope), taken/capacity")] == \
+        "1/1, 2/2"
 
 
 async def test_more_seats_go_to_the_people_waiting_and_fewer_than_taken_is_refused(
@@ -226,3 +228,16 @@ async def test_more_seats_go_to_the_people_waiting_and_fewer_than_taken_is_refus
     fewer = await post(browser, "/staff/trainings/ai-2026-12/edit", {**edit, "capacity": "1"})
     page = await fewer.text()
     assert fewer.status == 400 and "không được ít hơn" in page and 'value="1"' in page
+
+
+async def test_more_seats_after_the_start_promote_nobody(app, browser):
+    await booked(app)
+    async with app.services.sessions() as session, session.begin():
+        training = await session.get(TrainingSession, "ai-2026-12")
+        training.starts_at = NOW - timedelta(minutes=1)
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    edit = {"title": "Ứng dụng AI cho hộ kinh doanh", "place": "Hội trường", "capacity": "4"}
+    assert (await post(browser, "/staff/trainings/ai-2026-12/edit", edit)).status == 303
+    async with app.services.sessions() as session:
+        assert list(await session.scalars(select(OutboxMessage))) == []

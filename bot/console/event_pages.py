@@ -12,6 +12,7 @@ from bot.console.render import (
     PREFIX,
     BadInput,
     app_of,
+    export,
     form_text,
     form_time,
     local_input,
@@ -64,7 +65,13 @@ async def event_list(request: web.Request, form: Any = None, error: str = "",
     async with app.services.sessions() as session:
         rows = await events.staff_events(session, who(request).role)
     names = {c.code: c.name for c in app.services.communes.communes}
-    return render(request, "events.html", status=status, rows=rows, names=names,
+    table: list[list[Any]] = [["id", "title", "start", "end", "yearly", "place", "commune",
+                               "status"]]
+    table += [[e.id, e.title_vi, show(e.starts_at, app.config.tz), show(e.ends_at, app.config.tz),
+               "x" if e.yearly else "", e.place, names.get(e.commune_code or "", ""), e.status]
+              for e in rows]
+    file = None if form is not None else await export(request, table, "events", {})
+    return file or render(request, "events.html", status=status, rows=rows, names=names,
                   tz=app.config.tz, show=show, own=commune_filter(who(request).role),
                   communes=sorted(app.services.communes.communes, key=lambda c: c.name),
                   form=form or {}, error=error)

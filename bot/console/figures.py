@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -115,8 +115,9 @@ async def _questions(session: AsyncSession, out: Dashboard, where: Any,
         .group_by(QuestionLog.local_day, QuestionLog.outcome))
     for day, outcome, n in rows:
         per_day.setdefault(_as_date(day), {})[outcome] = int(n)
-    out.per_day = [(day, counts.get(ANSWER, 0), counts.get(SUGGEST, 0),
-                    counts.get(FALLBACK, 0)) for day, counts in sorted(per_day.items())]
+    days = [period.first + timedelta(days=n) for n in range((period.last - period.first).days + 1)]
+    out.per_day = [(day, per_day.get(day, {}).get(ANSWER, 0), per_day.get(day, {}).get(SUGGEST, 0),
+                    per_day.get(day, {}).get(FALLBACK, 0)) for day in days]  # quiet days too
     topics = await session.execute(
         select(QuestionLog.topic, func.count())
         .where(*scope, QuestionLog.outcome == ANSWER, QuestionLog.topic.is_not(None))

@@ -65,14 +65,16 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     chosen, when = _commune_asked(request), chosen_period(request)
     async with app_of(request).services.sessions() as session:
         numbers = await figures.dashboard(session, who(request).role, when, chosen)
-        sessions = [line for line in await store.staff_sessions(session, who(request).role)
+        sessions = [line for line in await store.staff_sessions(session, who(request).role,
+                                                                chosen)
                     if line.training.ends_at > now_of(request)]
     names, none = _names(request), translator(request)("console_no_commune")
     by_commune = [(names.get(k or "") or none, n) for k, n in numbers.by_commune]
     by_group = [(k or none, n) for k, n in numbers.by_group]
     table = _dashboard_table(numbers, by_commune, by_group)
-    table += [["session", f"{ln.training.id} confirmed/capacity/waiting",
-               f"{ln.confirmed}/{ln.training.capacity}/{ln.waitlisted}"] for ln in sessions]
+    table += [["session", f"{ln.training.id} confirmed/waiting (in scope), taken/capacity",
+               f"{ln.confirmed}/{ln.waitlisted}, {ln.training.seats_taken}/"
+               f"{ln.training.capacity}"] for ln in sessions]
     file = await export(request, table, "dashboard", {"commune": chosen,
                                                       "from": when.first.isoformat(),
                                                       "to": when.last.isoformat()})
@@ -130,7 +132,7 @@ async def questions(request: web.Request) -> web.StreamResponse:
     table: list[list[Any]] = [["time", "commune", "outcome", "topic", "score", "question"]]
     table += [[show(r.at, tz), names.get(r.commune or "", ""), r.outcome, r.topic or "",
                f"{r.score:.2f}", r.text] for r in rows]
-    file = await export(request, table, "questions", {"commune": chosen, "page": page,
+    file = await export(request, table, "questions", {"commune": chosen, "page_number": page,
                                                       "from": when.first.isoformat(),
                                                       "to": when.last.isoformat()})
     return file or render(request, "questions.html", rows=table[1:], when=when, page=page,
@@ -149,6 +151,6 @@ async def audit(request: web.Request) -> web.StreamResponse:
     table += [[show(e.at, tz), e.actor, name, e.action,
                ", ".join(f"{k}={v}" for k, v in (e.detail or {}).items())]
               for e, name in entries]
-    file = await export(request, table, "audit", {"page": page})
+    file = await export(request, table, "audit", {"page_number": page})
     return file or render(request, "audit.html", rows=table[1:], when=when, page=page,
                           more=len(entries) == figures.PAGE_ROWS, **_common(request, None))

@@ -13,6 +13,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.app import App
+from bot.catalogue import CATALOGUES
 from bot.catalogue import text as catalogue_text
 from bot.console.figures import VIETNAM_OFFSET_HOURS, Period
 from bot.core.messages import clean_incoming
@@ -56,11 +57,19 @@ def translator(request: web.Request) -> Callable[..., str]:
     return lambda key, **values: catalogue_text(lang, key, **values)
 
 
+def labeller(request: web.Request) -> Callable[[str, str], str]:
+    """A stored code's name in the catalogue (PREFIX + code), or the code itself."""
+    lang = request.get(LANG_KEY, "vi")
+    catalogue = CATALOGUES.get(lang, CATALOGUES["vi"])
+    return lambda prefix, code: catalogue.get(prefix + code) or code
+
+
 def render(request: web.Request, template: str, status: int = 200,
            **context: Any) -> web.Response:
     signed = request.get(WHO_KEY)
     return aiohttp_jinja2.render_template(
-        template, request, {"t": translator(request), "who": signed,
+        template, request, {"t": translator(request), "label": labeller(request),
+                            "who": signed,
                             "csrf": signed.csrf if signed else "", "prefix": PREFIX,
                             "province": signed is not None and is_province(signed.role),
                             "path": request.path,
@@ -169,8 +178,9 @@ async def export(request: web.Request, table: list[list[Any]], name: str,
     app = app_of(request)
     async with app.services.sessions() as session, session.begin():
         session.add(AuditEntry(at=now_of(request), actor=signin.actor_of(who(request).role),
-                               action="export", detail={"page": name, "format": kind,
-                                                        "rows": len(table) - 1, **detail}))
+                               action="export", detail={**detail, "page": name,
+                                                        "format": kind,
+                                                        "rows": len(table) - 1}))
     if kind == "csv":
         body, content_type = csv_bytes(table), "text/csv"
     else:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import text as catalogue_text
@@ -23,8 +23,6 @@ from bot.staff.scope import commune_filter
 from bot.storage.models import (
     EventRecord,
     EventSubscription,
-    OutboxMessage,
-    OutboxStatus,
     StaffRole,
     User,
 )
@@ -122,9 +120,9 @@ class EventForm:
 
 def _check(form: EventForm, now: datetime) -> None:
     if not form.title or len(form.title) > MAX_TITLE or len(form.title_en) > MAX_TITLE:
-        raise Refused("training_bad_title")
+        raise Refused("event_bad_title")
     if len(form.place) > MAX_PLACE:
-        raise Refused("training_bad_place")
+        raise Refused("event_bad_place")
     if len(form.description) > MAX_DESCRIPTION:
         raise Refused("training_bad_description")
     if form.end <= form.start:
@@ -135,7 +133,9 @@ def _check(form: EventForm, now: datetime) -> None:
 
 def _fill(row: EventRecord, form: EventForm, now: datetime) -> None:
     row.title_vi, row.title_en = form.title, form.title_en or form.title
-    row.description_vi = row.description_en = form.description
+    if row.description_en is None or row.description_en == row.description_vi:
+        row.description_en = form.description  # an English text of its own is kept
+    row.description_vi = form.description
     row.starts_at, row.ends_at = to_stored(form.start), to_stored(form.end)
     row.all_day, row.yearly, row.place = form.all_day, form.yearly, form.place
     row.source, row.updated_at = CONSOLE, now
@@ -144,10 +144,12 @@ def _fill(row: EventRecord, form: EventForm, now: datetime) -> None:
 async def add(session: AsyncSession, event_id: str, form: EventForm, commune: str | None,
               now: datetime) -> EventRecord:
     if not ID_SHAPE.match(event_id):
-        raise Refused("training_bad_id")
+        raise Refused("event_bad_id")
     _check(form, now)
-    if await session.get(EventRecord, event_id) is not None:
-        raise Refused("training_id_taken")
+    taken = await session.scalar(select(EventRecord.id).where(
+        func.lower(EventRecord.id) == event_id.lower()))
+    if taken is not None:  # "CD-EV" beside "cd-ev" would be two posters for one thing
+        raise Refused("event_id_taken")
     row = EventRecord(id=event_id, commune_code=commune, status=ACTIVE)
     _fill(row, form, now)
     session.add(row)
@@ -178,10 +180,9 @@ async def cancel(session: AsyncSession, row: EventRecord, tz: ZoneInfo, now: dat
 
 
 async def _cancel_reminders(session: AsyncSession, event_id: str) -> None:
-    await session.execute(update(OutboxMessage).where(
-        OutboxMessage.source_kind == "reminder",
-        OutboxMessage.source_id.like(f"e:{event_id}:%"),
-        OutboxMessage.status == OutboxStatus.PENDING).values(status=OutboxStatus.CANCELLED))
+    from bot.reminders.scheduler import drop_pending_reminders
+
+    await drop_pending_reminders(session, f"e:{event_id}:")
 
 
 async def _tell(session: AsyncSession, row: EventRecord, key: str, kind: str, tz: ZoneInfo,

@@ -1,7 +1,8 @@
 """Reminders: a scheduler turns due reminders into outbox rows; the delivery engine sends them.
 
 Every reminder has a source id made of what it is about, that occurrence's
-start and the offset, and the outbox keeps one row per (source, person), so
+start and the offset (when several offsets have passed, only the nearest is
+sent), and the outbox keeps one row per (source, person), so
 restarts never remind anyone twice. Reminders that fell due while the bot was
 down are queued on restart if the event has not started; a moved session gets
 new reminders (its start is in the id) and its old ones are cancelled.
@@ -13,7 +14,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import text as catalogue_text
@@ -40,14 +41,20 @@ def _tag(offset: timedelta) -> str:
     return f"{int(offset.total_seconds())}s"
 
 
-async def cancel_session_reminders(session: AsyncSession, session_id: str) -> int:
+async def drop_pending_reminders(session: AsyncSession, prefix: str) -> int:
+    """Delete the reminders not yet sent whose source id starts with PREFIX exactly (no
+    LIKE: "_" in an id, or SQLite's case folding, would reach another event's). Deleted,
+    not cancelled: moved back to this time, the reminder must be queued again."""
     result = await session.execute(
-        update(OutboxMessage)
+        delete(OutboxMessage)
         .where(OutboxMessage.source_kind == "reminder",
-               OutboxMessage.source_id.like(f"t:{session_id}:%"),
-               OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.CANCELLED))
+               func.substr(OutboxMessage.source_id, 1, len(prefix)) == prefix,
+               OutboxMessage.status == OutboxStatus.PENDING))
     return int(result.rowcount or 0)
+
+
+async def cancel_session_reminders(session: AsyncSession, session_id: str) -> int:
+    return await drop_pending_reminders(session, f"t:{session_id}:")
 
 
 async def _training_reminders(session: AsyncSession, services: Services, now: datetime) -> None:
@@ -59,6 +66,7 @@ async def _training_reminders(session: AsyncSession, services: Services, now: da
         due = [o for o in offsets if training.starts_at - o <= now]
         if not due:
             continue
+        due = [min(due)]  # the nearest only: added late, or down a while, one reminder
         users = (await session.scalars(
             select(User).join(Registration, Registration.user_id == User.id)
             .where(Registration.session_id == training.id,
@@ -88,9 +96,10 @@ async def _event_reminders(session: AsyncSession, services: Services, now: datet
             points = [(datetime.combine(start.date() - timedelta(days=1), ALL_DAY_HOUR, tz), "1d")]
         else:
             points = [(start - o, _tag(o)) for o in services.config.reminders_before]
-        due = [tag for moment, tag in points if to_stored(moment) <= now]
-        if not due:
+        passed = [(moment, tag) for moment, tag in points if to_stored(moment) <= now]
+        if not passed:
             continue
+        due = [max(passed)[1]]  # the nearest only, as for sessions
         users = (await session.scalars(
             select(User).join(EventSubscription, EventSubscription.user_id == User.id)
             .where(EventSubscription.event_id == event.id))).unique().all()

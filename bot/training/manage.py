@@ -170,6 +170,8 @@ async def edit(session: AsyncSession, training: TrainingSession, details: Sessio
     training.place, training.link, training.deadline = details.place, details.link, deadline
     training.capacity, training.updated_at = details.capacity, now
     await session.flush()
+    if training.status != SessionStatus.OPEN or training.starts_at <= now:
+        return 0  # closed or begun: nobody is told a seat is theirs now
     promoted = await promote_waiting(session, training.id)
     for registration in promoted:
         user = await registrant(session, registration)

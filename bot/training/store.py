@@ -269,14 +269,15 @@ def _visible_sessions(role: StaffRole) -> Any:
     return or_(TrainingSession.commune_code.is_(None), TrainingSession.commune_code == own)
 
 
-async def staff_sessions(session: AsyncSession, role: StaffRole) -> list[SessionLine]:
+async def staff_sessions(session: AsyncSession, role: StaffRole, commune: str | None = None
+                         ) -> list[SessionLine]:
     """Every session ROLE may see, newest start first, with its registrations counted
-    among ROLE's people only."""
+    among ROLE's people only (or a COMMUNE a province officer picked)."""
     trainings = (await session.scalars(select(TrainingSession).where(_visible_sessions(role))
                                        .order_by(TrainingSession.starts_at.desc()))).all()
     counts = select(Registration.session_id, Registration.status, func.count()).join(
         User, User.id == Registration.user_id).where(Registration.status.in_(ACTIVE))
-    where = narrowed(role, User.commune_code)
+    where = narrowed(role, User.commune_code, commune)
     if where is not None:
         counts = counts.where(where)
     tally: dict[tuple[str, str], int] = {
