@@ -250,3 +250,25 @@ async def test_a_date_range_in_the_vietnamese_style_filters_the_dashboard(app, b
 async def test_staff_without_the_trailing_slash_still_finds_the_console(app, browser):
     response = await browser.get("/staff", allow_redirects=False)
     assert response.status == 303 and response.headers["Location"] == "/staff/"
+
+
+async def test_a_staff_member_who_chats_in_english_gets_the_console_in_english(app, browser):
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    async with app.services.sessions() as session, session.begin():
+        (await session.scalar(select(User).where(User.channel_user_id == "boss"))).language = "en"
+    page = await (await browser.get("/staff/")).text()
+    assert "Dashboard" in page and "Tổng quan" not in page
+
+
+async def test_another_staff_members_form_token_changes_nothing(app, browser):
+    await grant(app, "boss", "province")
+    await grant(app, "officer", "commune", CAM_DUONG)
+    await signed_in(app, browser, "boss")
+    async with TestClient(TestServer(create_web_app(app))) as other:
+        await signed_in(app, other, "officer")
+        officers_token = await csrf_of(other)
+    forged = await browser.post("/staff/logout", data={"csrf": officers_token},
+                                allow_redirects=False)
+    assert forged.status == 403
+    assert (await browser.get("/staff/", allow_redirects=False)).status == 200
