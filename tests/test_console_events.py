@@ -188,3 +188,12 @@ async def test_ids_that_differ_only_in_capitals_are_one_id_and_the_list_exports(
     assert twin.status == 400 and "đã có" in await twin.text()
     exported = await (await browser.get("/staff/events?format=csv")).read()
     assert b"cd-ev" in exported and b"ngay-cds" in exported
+
+
+async def test_yearly_days_show_their_next_date_and_past_events_say_so(app, browser):
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    raw = (await (await browser.get("/staff/events?format=csv")).read()).decode("utf-8-sig")
+    rows = {r.split(",")[0]: r for r in raw.splitlines()[1:]}
+    assert "10/10/2027" in rows["ngay-cds"]  # 10/10/2026 is over on 23/11/2026
+    assert rows["chuong-trinh-1510-2025"].endswith(",over")

@@ -427,4 +427,5 @@ MESSAGES: dict[str, str] = {
     "event_bad_id": "The event id is 2–40 letters without accents, digits or dashes, e.g. hoi-thao-2026-12.",
     "event_id_taken": "An event with this id exists (capitals or not). Please choose another id.",
     "console_event_title": "Event title",
+    "console_event_over": "Over",
 }

@@ -437,4 +437,5 @@ MESSAGES: dict[str, str] = {
     "event_bad_id": "Mã sự kiện gồm 2–40 chữ cái không dấu, chữ số hoặc dấu gạch ngang, ví dụ hoi-thao-2026-12.",
     "event_id_taken": "Mã sự kiện này đã có (không phân biệt chữ hoa, chữ thường). Vui lòng chọn mã khác.",
     "console_event_title": "Tên sự kiện",
+    "console_event_over": "Đã diễn ra",
 }

@@ -67,11 +67,16 @@ async def event_list(request: web.Request, form: Any = None, error: str = "",
     names = {c.code: c.name for c in app.services.communes.communes}
     table: list[list[Any]] = [["id", "title", "start", "end", "yearly", "place", "commune",
                                "status"]]
-    table += [[e.id, e.title_vi, show(e.starts_at, app.config.tz), show(e.ends_at, app.config.tz),
-               "x" if e.yearly else "", e.place, names.get(e.commune_code or "", ""), e.status]
-              for e in rows]
+    now, tz = now_of(request), app.config.tz
+    nexts = {e.id: events.when_next(e, tz, now) for e in rows}
+    state = {e.id: e.status if e.status != events.ACTIVE or nexts[e.id] else "over"
+             for e in rows}
+    table += [[e.id, e.title_vi, show(nexts[e.id] or e.starts_at, tz), show(e.ends_at, tz),
+               "x" if e.yearly else "", e.place, names.get(e.commune_code or "", ""),
+               state[e.id]] for e in rows]
     file = None if form is not None else await export(request, table, "events", {})
     return file or render(request, "events.html", status=status, rows=rows, names=names,
+                  nexts=nexts, state=state,
                   tz=app.config.tz, show=show, own=commune_filter(who(request).role),
                   communes=sorted(app.services.communes.communes, key=lambda c: c.name),
                   form=form or {}, error=error)

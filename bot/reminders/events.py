@@ -45,6 +45,19 @@ def _event(row: EventRecord, tz: ZoneInfo) -> Event:
                  description={"vi": row.description_vi, "en": row.description_en})
 
 
+def next_start(event: Event, now: datetime) -> datetime:
+    """When the event next happens (a yearly one: this year's or next year's day, not the
+    year it was first written down); its own start once it is over."""
+    occurrence = event.occurrence(now.replace(tzinfo=UTC))
+    return occurrence[0] if occurrence else event.start
+
+
+def when_next(row: EventRecord, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """For staff lists: the next start of ROW, or None when it is over for good."""
+    occurrence = _event(row, tz).occurrence(now.replace(tzinfo=UTC))
+    return occurrence[0] if occurrence else None
+
+
 async def sync_from_yaml(session: AsyncSession, events: list[Event], now: datetime) -> None:
     """knowledge/events.yaml into the table; rows the console made or edited are kept."""
     for event in events:
@@ -191,9 +204,10 @@ async def _tell(session: AsyncSession, row: EventRecord, key: str, kind: str, tz
         select(User).join(EventSubscription, EventSubscription.user_id == User.id)
         .where(EventSubscription.event_id == row.id, User.blocked.is_(False)))).all()
     event = _event(row, tz)
+    start = next_start(event, now)
     for user in users:
         lang = user.language
-        when = show_day(event.start, tz) if row.all_day else show(event.start, tz, lang)
+        when = show_day(start, tz) if row.all_day else show(start, tz, lang)
         text = catalogue_text(lang, key, title=event.title.get(lang) or event.title["vi"],
                               when=when, place=row.place)
         await enqueue(session, user, kind,
