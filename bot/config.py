@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,6 +62,8 @@ class Config:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_public_url: str = ""  # the bot's address as people reach it; default: local
+    # Broadcasts scheduled inside these local hours ask the sender to confirm.
+    quiet_hours: tuple[time, time] = (time(21, 0), time(7, 0))
     knowledge_path: Path = PACKAGE_KNOWLEDGE
     timezone: str = "Asia/Ho_Chi_Minh"
     telegram: PlatformConfig = field(default_factory=PlatformConfig)
@@ -189,6 +191,7 @@ def from_mapping(
     _read_reminders(cfg, raw)
     _read_delivery(cfg, raw)
     _read_limits(cfg, raw)
+    _read_quiet_hours(cfg, raw)
     _apply_environment(cfg, env)
     return cfg
 
@@ -238,6 +241,18 @@ def _read_delivery(cfg: Config, raw: dict[str, Any]) -> None:
             f"delivery.{channel}.rate_per_second",
             cfg.delivery_rates.get(str(channel), 0.0),
         )
+
+
+def _read_quiet_hours(cfg: Config, raw: dict[str, Any]) -> None:
+    """broadcast.quiet_hours: "21:00-07:00" (local; may span midnight)."""
+    value = _string(_section(raw, "broadcast").get("quiet_hours"), "broadcast.quiet_hours")
+    if not value:
+        return
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-", 1))
+    except ValueError:
+        raise ConfigError('broadcast.quiet_hours: must look like "21:00-07:00"') from None
+    cfg.quiet_hours = (start, end)
 
 
 def _read_limits(cfg: Config, raw: dict[str, Any]) -> None:

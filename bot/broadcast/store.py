@@ -21,11 +21,12 @@ from bot.core import payloads
 from bot.core.messages import Option, Reply
 from bot.core.payloads import Action
 from bot.delivery.outbox import enqueue, to_payload
-from bot.staff.scope import may_broadcast
+from bot.staff.scope import is_province, may_broadcast, narrowed
 from bot.storage.models import (
     AuditEntry,
     Broadcast,
     BroadcastStatus,
+    EventSubscription,
     OutboxMessage,
     OutboxStatus,
     Registration,
@@ -46,13 +47,18 @@ class Scope:
     communes: tuple[str, ...] | None = None  # None: every commune
     audience: str | None = None
     session: str | None = None  # a training session's registrants
+    event: str | None = None  # the people who asked to be reminded of an event
 
     def to_json(self) -> dict[str, Any]:
         return {"communes": list(self.communes) if self.communes is not None else None,
-                "audience": self.audience, "session": self.session}
+                "audience": self.audience, "session": self.session, "event": self.event}
 
 
 def _recipients_query(scope: Scope) -> Any:
+    if scope.event:
+        return (select(User).join(EventSubscription, EventSubscription.user_id == User.id)
+                .where(EventSubscription.event_id == scope.event,
+                       User.blocked.is_(False), User.chat_id.is_not(None)))
     if scope.session:
         return (select(User).join(Registration, Registration.user_id == User.id)
                 .where(Registration.session_id == scope.session,
@@ -70,6 +76,55 @@ def _recipients_query(scope: Scope) -> Any:
 async def count_recipients(session: AsyncSession, scope: Scope) -> int:
     subquery = _recipients_query(scope).subquery()
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+async def count_by_channel(session: AsyncSession, scope: Scope) -> dict[str, int]:
+    """The exact recipients per channel, as `queue` would write them."""
+    subquery = _recipients_query(scope).subquery()
+    rows = await session.execute(select(subquery.c.channel, func.count())
+                                 .group_by(subquery.c.channel))
+    return {channel: int(n) for channel, n in rows}
+
+
+# -- what staff see in the console ------------------------------------------------------
+
+async def staff_broadcasts(session: AsyncSession, role: StaffRole, actor: str,
+                           limit: int = 50) -> list[Broadcast]:
+    """Province staff: every broadcast; commune staff: their own (as in the chat)."""
+    return await recent_broadcasts(session, None if is_province(role) else actor, limit)
+
+
+async def staff_broadcast(session: AsyncSession, role: StaffRole, actor: str,
+                          broadcast_id: int) -> Broadcast | None:
+    item = await session.get(Broadcast, broadcast_id)
+    if item is None or (not is_province(role) and item.actor != actor):
+        return None
+    return item
+
+
+@dataclass(frozen=True)
+class Delivery:
+    channel: str
+    name: str
+    commune: str | None
+    status: str
+    attempts: int
+    error: str
+
+
+async def report(session: AsyncSession, role: StaffRole, broadcast_id: int) -> list[Delivery]:
+    """Each recipient's delivery, among the people ROLE may see."""
+    query = (select(OutboxMessage.channel, User.display_name, User.commune_code,
+                    OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.last_error)
+             .join(User, User.id == OutboxMessage.user_id)
+             .where(OutboxMessage.source_kind == "broadcast",
+                    OutboxMessage.source_id == str(broadcast_id))
+             .order_by(OutboxMessage.id))
+    where = narrowed(role, User.commune_code)
+    if where is not None:
+        query = query.where(where)
+    return [Delivery(channel, name or "", commune, status, attempts, error or "")
+            for channel, name, commune, status, attempts, error in await session.execute(query)]
 
 
 def message_for(text: str, lang: str, origin: str) -> Reply:

@@ -19,7 +19,7 @@ import jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.console import event_pages, pages, training_pages
+from bot.console import broadcast_pages, event_pages, pages, training_pages
 from bot.console.render import (
     APP_KEY,
     LANG_KEY,
@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 COOKIE = "laocai_staff"
 OPEN_PATHS = ("/login/", "/static/", "/signed-out")  # under PREFIX, no session needed
 SIGN_IN_PATHS = ("/login/", "/signed-out")
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+       "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 ERROR_KEYS = {400: "console_bad_request", 403: "console_forbidden", 404: "console_not_found",
               405: "console_not_found", 413: "console_too_large"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -177,6 +177,12 @@ def console_app(app: App) -> web.Application:
     routes.add_post("/trainings/{id}/close", training_pages.close)
     routes.add_post("/trainings/{id}/move", training_pages.move)
     routes.add_post("/trainings/{id}/attendance", training_pages.attendance)
+    routes.add_get("/broadcasts", broadcast_pages.broadcasts)
+    routes.add_post("/broadcasts/preview", broadcast_pages.preview)
+    routes.add_post("/broadcasts", broadcast_pages.send)
+    routes.add_get("/broadcasts/{id}", broadcast_pages.detail)
+    routes.add_get("/broadcasts/{id}/progress", broadcast_pages.progress)
+    routes.add_post("/broadcasts/{id}/stop", broadcast_pages.stop)
     routes.add_get("/events", event_pages.event_list)
     routes.add_post("/events", event_pages.add)
     routes.add_get("/events/{id}", event_pages.detail)

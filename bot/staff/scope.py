@@ -62,7 +62,7 @@ def may_broadcast(role: StaffRole | None, scope: Scope) -> bool:
         return False
     if is_province(role):
         return True
-    return (role.role == Level.COMMUNE and scope.session is None
+    return (role.role == Level.COMMUNE and scope.session is None and scope.event is None
             and scope.communes is not None and set(scope.communes) == {role.commune_code})
 
 
