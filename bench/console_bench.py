@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -108,7 +109,8 @@ async def cookie_for(app: App, role: StaffRole) -> str:
         return opened.cookie
 
 
-PAGES = ["/staff/", "/staff/?format=csv", "/staff/people", "/staff/people?format=csv",
+PAGES = ["/staff/", "/staff/?format=csv", "/staff/broadcasts", "/staff/events",
+         "/staff/people", "/staff/people?format=csv",
          "/staff/questions", "/staff/questions?outcome=fallback&format=csv",
          "/staff/trainings", "/staff/trainings/s-0", "/staff/trainings/s-0?format=csv"]
 
@@ -122,6 +124,7 @@ async def measure(app: App, rounds: int) -> dict[str, list[float]]:
                    commune_code=commune))}
     times: dict[str, list[float]] = {}
     async with TestClient(TestServer(create_web_app(app))) as client:
+        await composer(client, cookies["province"], rounds, times)
         for who, cookie in cookies.items():
             pages = PAGES + (["/staff/audit"] if who == "province" else [])
             for _ in range(rounds):
@@ -134,6 +137,22 @@ async def measure(app: App, rounds: int) -> dict[str, list[float]]:
                     times.setdefault(f"{who:<8} {page}", []).append(
                         (time.perf_counter() - started) * 1000)
     return times
+
+
+async def composer(client: TestClient, cookie: str, rounds: int,
+                   times: dict[str, list[float]]) -> None:
+    """The broadcast composer's preview: the exact recipients for the whole province."""
+    page = await (await client.get("/staff/broadcasts", cookies={"laocai_staff": cookie})).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = await client.post("/staff/broadcasts/preview",
+                                     data={"csrf": csrf, "text": "Tin thử", "target": "everyone"},
+                                     cookies={"laocai_staff": cookie})
+        body = await response.text()
+        assert response.status == 200 and "Gửi cho" in body, response.status
+        times.setdefault("province POST /staff/broadcasts/preview (everyone)", []).append(
+            (time.perf_counter() - started) * 1000)
 
 
 def report(label: str, times: dict[str, list[float]]) -> float:
