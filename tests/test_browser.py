@@ -127,3 +127,67 @@ async def test_an_officer_signs_in_from_the_chat_link_adds_a_session_and_exports
         driver.quit()
         await runner.cleanup()
         await app.close()
+
+
+async def test_an_officer_sends_news_to_their_commune_and_watches_it_go_out(
+        tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from bot.delivery.engine import DeliveryEngine
+    from bot.delivery.outcome import SENT
+
+    from .conftest import Chat
+    from .support import CAM_DUONG, grant, people
+
+    driver = _driver()
+    port = free_port()
+    app = await build(make_config(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+                                  web={"port": port}))
+    runner = await start_web(app, "127.0.0.1", port)
+    delivered: list[str] = []
+
+    async def phone(chat_id: str, _reply: object) -> object:
+        delivered.append(chat_id)
+        return SENT
+
+    engine = DeliveryEngine(app.services.sessions, app.services.clock, {"telegram": 0})
+    engine.register("telegram", phone)
+    await people(app)  # r1 of Cam Đường takes news
+    await grant(app, "officer", "commune", CAM_DUONG)
+    link = (await Chat(app, user="officer").send("/dangnhap"))[0].text.split("\n")[1]
+    try:
+        def compose() -> str:
+            wait = WebDriverWait(driver, 15)
+            driver.get(link)
+            wait.until(ec.element_to_be_clickable(
+                (By.XPATH, "//button[normalize-space()='Đăng nhập']"))).click()
+            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tổng quan"))
+            driver.get(f"http://127.0.0.1:{port}/staff/broadcasts")
+            driver.find_element(By.NAME, "text").send_keys("Lớp dùng Zalo an toàn, thứ Bảy.")
+            driver.find_element(By.XPATH, "//button[normalize-space()='Xem trước']").click()
+            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "Người nhận: 1"))
+            for quiet in driver.find_elements(By.NAME, "quiet_ok"):  # run at night here
+                quiet.click()
+            wait.until(ec.element_to_be_clickable(
+                (By.XPATH, "//button[normalize-space()='Gửi cho 1 người']"))).click()
+            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tin số"))
+            return driver.current_url
+
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, compose)
+        engine.start()
+
+        def watch() -> str:  # the page's own script updates the count, no reload
+            WebDriverWait(driver, 20).until(
+                ec.text_to_be_present_in_element((By.ID, "n-sent"), "1"))
+            return driver.find_element(By.ID, "progress").text
+
+        counts = await loop.run_in_executor(None, watch)
+        assert delivered == ["r1"] and "Đã gửi" in counts
+    finally:
+        await engine.stop()
+        driver.quit()
+        await runner.cleanup()
+        await app.close()
