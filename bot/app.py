@@ -20,6 +20,7 @@ from knowledge import kb as knowledge_base
 from knowledge.communes import CommunePicker, load_communes
 
 if TYPE_CHECKING:
+    from bot.faq.live import KnowledgeWatcher
     from bot.inbox.store import Received
     from knowledge.events import Event
 
@@ -32,6 +33,7 @@ class App:
     conversation: Conversation
     # Set by this process's receivers when they store an update: the inbox worker wakes.
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    watcher: KnowledgeWatcher | None = None  # keeps services.kb in step with staff
 
     async def healthy(self) -> bool:
         try:
@@ -92,9 +94,14 @@ async def build(config: Config, clock: Clock | None = None, upgrade: bool = True
     services = Services(config, session_factory(engine), kb, communes, clock or SystemClock())
     if upgrade:
         await sync_knowledge(services, events)
+    from bot.faq.live import KnowledgeWatcher
+
+    watcher = KnowledgeWatcher(services)
+    if upgrade:  # the schema is current: staff decisions approved in the console apply
+        await watcher.refresh()
     conversation = Conversation(services)
     handlers.register(conversation)
-    return App(config, engine, services, conversation)
+    return App(config, engine, services, conversation, watcher=watcher)
 
 
 async def sync_knowledge(services: Services, events: list[Event]) -> None:

@@ -211,6 +211,8 @@ async def _run(config: Config, receive: bool = True, work: bool = True) -> int:
     from bot.reminders.scheduler import scheduler
 
     background = [asyncio.create_task(monitor(app.services.sessions, app.services.clock))]
+    if app.watcher is not None:  # knowledge decisions made in the console, on every process
+        background.append(asyncio.create_task(app.watcher.run()))
     if receive:
         background.append(asyncio.create_task(scheduler(app.services)))
     _settle_heap()

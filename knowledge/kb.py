@@ -386,3 +386,29 @@ def load(folder: Path, thresholds: Thresholds | None = None, learned: bool = Tru
     kb = build(topics, thresholds, refusals, learned)
     kb.lexicon = lexicon
     return kb
+
+
+def load_with(folder: Path, variants: dict[str, list[str]], refusals: list[str]
+              ) -> KnowledgeBase:
+    """FOLDER's knowledge base with what staff approved in the console: more ways to ask
+    a topic (Vietnamese or English, as written) and more questions to refuse. Topics
+    that no longer exist are skipped; the files are not touched."""
+    base = load_shared(folder)
+    if not variants and not refusals:
+        return base
+    topics, lexicon, file_refusals, problems = read_folder(folder)
+    if problems:
+        raise KnowledgeError(problems)
+    if lexicon is not None:
+        use_lexicon(lexicon)
+    for topic_id, texts in variants.items():
+        topic = topics.get(topic_id)
+        if topic is None:
+            continue
+        for text in texts:
+            lang = "en" if base.detect_language(text) == "en" else "vi"
+            if text not in topic.questions[lang]:
+                topic.questions = {**topic.questions, lang: [*topic.questions[lang], text]}
+    kb = build(topics, None, [*file_refusals, *refusals])
+    kb.lexicon = lexicon
+    return kb

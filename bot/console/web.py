@@ -19,7 +19,7 @@ import jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.console import broadcast_pages, event_pages, pages, training_pages
+from bot.console import broadcast_pages, event_pages, inbox_pages, pages, training_pages
 from bot.console.render import (
     APP_KEY,
     LANG_KEY,
@@ -170,6 +170,9 @@ def console_app(app: App) -> web.Application:
     routes.add_get("/people", pages.people)
     routes.add_get("/questions", pages.questions)
     routes.add_get("/audit", pages.audit)
+    routes.add_get("/questions/inbox", inbox_pages.page)
+    routes.add_post("/questions/inbox/decide", inbox_pages.decide)
+    routes.add_post("/questions/inbox/{id}/review", inbox_pages.review)
     routes.add_get("/trainings", training_pages.trainings)
     routes.add_post("/trainings", training_pages.add)
     routes.add_get("/trainings/{id}", training_pages.detail)

@@ -158,6 +158,26 @@ class QuestionFollowup(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
+class QuestionDecision(Base):
+    """What staff decided about a question people keep asking (the console's inbox): a
+    new way to ask a topic, or out of scope. Commune staff propose; the province approves;
+    approved decisions are applied to the knowledge base on every process."""
+
+    __tablename__ = "question_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    normalised: Mapped[str] = mapped_column(String(300), unique=True)
+    text: Mapped[str] = mapped_column(Text)  # as one person asked it
+    decision: Mapped[str] = mapped_column(String(16))  # variant | out_of_scope
+    topic: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))  # proposed | approved | rejected
+    proposed_by: Mapped[str] = mapped_column(String(160))
+    commune_code: Mapped[str | None] = mapped_column(String(8))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(160))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class TrainingSession(Base):
     """A training session, from knowledge/trainings.yaml or `laocai-bot training add`."""
 
