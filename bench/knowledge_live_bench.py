@@ -1,0 +1,137 @@
+"""How soon a question approved in the console's inbox is answered by every process.
+
+    python bench/knowledge_live_bench.py [--rounds 3]
+
+Starts two `laocai-bot run` processes on the local PostgreSQL (their own web chat
+ports), approves "this unsure question is a way to ask topic T" as province staff
+would (the same store call the console makes), and asks each process the question
+through its web chat every 200 ms until it answers with T's answer. Prints the
+seconds from the approval's commit to each process answering; the target is 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.local_postgres import PG_URL, reset_postgres  # noqa: E402
+from bot.app import App, build  # noqa: E402
+from bot.channels.web import render  # noqa: E402
+from bot.config import from_mapping  # noqa: E402
+from bot.core.messages import Incoming  # noqa: E402
+from bot.faq import inbox  # noqa: E402
+from bot.storage.models import StaffRole  # noqa: E402
+from bot.time import stored_now  # noqa: E402
+from knowledge.normalise import normalise  # noqa: E402
+from tests.local_server import free_port  # noqa: E402
+
+TOPIC = "domain.idvn.free"
+QUESTIONS = ["tên miền cho bọn sinh viên mới ra trường xài free được ko",
+             "con gái tôi học năm hai, có được cấp địa chỉ web riêng ko tốn xu nào ko",
+             "cho hỏi vụ domain tặng thanh niên còn hay hết rồi vậy"]
+
+
+def spawn(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    config = folder / f"config-{port}.yaml"
+    config.write_text(f"web:\n  port: {port}\nlog_level: WARNING\n")
+    env = {**os.environ, "DATABASE_URL": PG_URL}
+    return subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "run"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+async def ready(http: aiohttp.ClientSession, port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+                if r.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"process on port {port} did not start")
+
+
+async def answered(http: aiohttp.ClientSession, port: int, question: str, expected: str,
+                   since: float) -> float:
+    n = 0
+    while time.monotonic() - since < 60:
+        n += 1
+        body = {"client_id": f"bench-{port}-{n:06d}", "text": question}
+        async with http.post(f"http://127.0.0.1:{port}/api/message", json=body) as r:
+            replies = (await r.json())["replies"]
+        if replies and replies[0]["text"].startswith(expected):
+            return time.monotonic() - since
+        await asyncio.sleep(0.2)
+    return float("inf")
+
+
+async def expected_answer(app: App, question: str) -> str:
+    """The start of the reply a process gives once it has the decision (asked here, in
+    this process, after its own refresh): the topic's answer of the day, as the web shows
+    it."""
+    assert app.watcher is not None
+    await app.watcher.refresh()
+    replies = await app.conversation.handle(Incoming(
+        "web", f"bench-{time.monotonic_ns()}", "bench", text=question))
+    assert app.services.kb.matcher.match(question).topic == TOPIC
+    return str(render(replies[0])["text"])[:40]
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if not await reset_postgres():
+        print("PostgreSQL not reachable: skipped")
+        return 0
+    app = await build(from_mapping({"database": {"url": PG_URL}, "log_level": "WARNING"},
+                                   env={}))
+    role = StaffRole(channel="web", channel_user_id="bench-boss", role="province")
+    results: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        ports = [free_port(), free_port()]
+        procs = [spawn(Path(tmp), port) for port in ports]
+        try:
+            async with aiohttp.ClientSession() as http:
+                for port in ports:
+                    await ready(http, port)
+                for question in QUESTIONS[:args.rounds]:
+                    async with app.services.sessions() as session, session.begin():
+                        await inbox.decide(session, role, "web:bench-boss", normalise(question),
+                                           question, inbox.Decision.VARIANT, TOPIC,
+                                           set(app.services.kb.topics), {},
+                                           stored_now(app.services.clock))
+                    since = time.monotonic()
+                    expected = await expected_answer(app, question)
+                    took = await asyncio.gather(*(answered(http, p, question, expected, since)
+                                                  for p in ports))
+                    results += took
+                    print(f"{question[:50]!r}: answered by both processes after "
+                          f"{', '.join(f'{t:.1f}' for t in took)} s", flush=True)
+        finally:
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait()
+    await app.close()
+    print(f"median {statistics.median(results):.1f} s, worst {max(results):.1f} s "
+          f"over {len(results)} process-rounds (target ≤ 10 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
