@@ -272,3 +272,16 @@ async def test_another_staff_members_form_token_changes_nothing(app, browser):
                                 allow_redirects=False)
     assert forged.status == 403
     assert (await browser.get("/staff/", allow_redirects=False)).status == 200
+
+
+async def test_the_dashboard_shows_answer_rate_and_thumbs_per_week(app, browser):
+    await questions(app)  # 2 of 4 answered, on Monday 23/11/2026
+    chat = Chat(app, user="rater")
+    await chat.send("id.vn là gì")
+    await chat.press("👍")
+    await app.services.question_log.flush()
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    rows = {(r[0], r[1]): r[2] for r in await csv_rows(browser, "/staff/?format=csv")}
+    assert rows[("week_answer_rate", "2026-11-23")] == "0.600"  # 3 of 5 answered
+    assert rows[("week_thumbs_up_share", "2026-11-23")] == "1.000"

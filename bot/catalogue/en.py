@@ -488,4 +488,7 @@ MESSAGES: dict[str, str] = {
     "inbox_already_decided": "This question has been dealt with.",
     "inbox_province_only": "Only province staff approve.",
     "inbox_nothing_to_review": "This proposal has been dealt with.",
+    "console_quality": "Answer quality per week (did the edits help?)",
+    "console_week_of": "Week of",
+    "console_thumbs_share": "share",
 }

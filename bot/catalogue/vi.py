@@ -498,4 +498,7 @@ MESSAGES: dict[str, str] = {
     "inbox_already_decided": "Câu hỏi này đã được xử lý.",
     "inbox_province_only": "Chỉ cán bộ tỉnh được duyệt.",
     "inbox_nothing_to_review": "Đề xuất này đã được xử lý.",
+    "console_quality": "Chất lượng trả lời theo tuần (để xem các chỉnh sửa có hiệu quả không)",
+    "console_week_of": "Tuần từ",
+    "console_thumbs_share": "tỷ lệ hài lòng",
 }

@@ -12,8 +12,17 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import REPLY_SOURCE
+from bot.faq.followups import FollowupKind
 from bot.staff.scope import narrowed
-from bot.storage.models import AuditEntry, OutboxMessage, QuestionLog, StaffRole, User
+from bot.storage.models import (
+    AuditEntry,
+    OutboxMessage,
+    QuestionFollowup,
+    QuestionLog,
+    StaffRole,
+    User,
+)
+from bot.time import local_day
 from knowledge.matcher import ANSWER, FALLBACK, SUGGEST
 
 VIETNAM_OFFSET_HOURS = 7  # Asia/Ho_Chi_Minh has no daylight saving
@@ -43,6 +52,24 @@ class Dashboard:
     top_unanswered: list[tuple[str, int]] = field(default_factory=list)
     # What the bot sent on its own (reminders, broadcasts, notices): (kind, status, count)
     sent: list[tuple[str, str, int]] = field(default_factory=list)
+    # Ratings of answers: per week (Monday) and per topic, (👍, 👎)
+    rated_weeks: dict[date, tuple[int, int]] = field(default_factory=dict)
+    rated_topics: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def weeks(self) -> list[tuple[date, int, float, float | None]]:
+        """(Monday, questions, answer rate, 👍 share or None) for each week: whether edits
+        to the knowledge base helped."""
+        asked: dict[date, list[int]] = {}
+        for day, a, s, f in self.per_day:
+            week = asked.setdefault(day - timedelta(days=day.weekday()), [0, 0])
+            week[0] += a + s + f
+            week[1] += a
+        out = []
+        for monday, (total, answered) in sorted(asked.items()):
+            up, down = self.rated_weeks.get(monday, (0, 0))
+            out.append((monday, total, answered / total if total else 0.0,
+                        up / (up + down) if up + down else None))
+        return out
 
     @property
     def questions(self) -> int:
@@ -61,7 +88,28 @@ async def dashboard(session: AsyncSession, role: StaffRole, period: Period,
     await _people_reached(session, out, narrowed(role, User.commune_code, commune), period)
     await _questions(session, out, narrowed(role, QuestionLog.commune_code, commune), period)
     await _sent(session, out, narrowed(role, User.commune_code, commune), period)
+    await _ratings(session, out, narrowed(role, User.commune_code, commune), period)
     return out
+
+
+async def _ratings(session: AsyncSession, out: Dashboard, where: Any, period: Period) -> None:
+    """👍 and 👎 given in the period, by local week and by topic."""
+    query = (select(QuestionFollowup.created_at, QuestionFollowup.kind, QuestionFollowup.topic)
+             .join(User, User.id == QuestionFollowup.user_id)
+             .where(QuestionFollowup.created_at >= period.start,
+                    QuestionFollowup.created_at < period.end,
+                    QuestionFollowup.kind.in_((FollowupKind.HELPFUL, FollowupKind.UNHELPFUL))))
+    if where is not None:
+        query = query.where(where)
+    weeks: dict[date, list[int]] = {}
+    topics: dict[str, list[int]] = {}
+    for at, kind, topic in await session.execute(query):
+        day = local_day(at)
+        slot = 0 if kind == FollowupKind.HELPFUL else 1
+        weeks.setdefault(day - timedelta(days=day.weekday()), [0, 0])[slot] += 1
+        topics.setdefault(topic, [0, 0])[slot] += 1
+    out.rated_weeks = {k: (v[0], v[1]) for k, v in weeks.items()}
+    out.rated_topics = {k: (v[0], v[1]) for k, v in topics.items()}
 
 
 async def _sent(session: AsyncSession, out: Dashboard, where: Any, period: Period) -> None:

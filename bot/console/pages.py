@@ -99,6 +99,12 @@ def _dashboard_table(numbers: figures.Dashboard, by_commune: list[tuple[str, int
     rows += [["topic", k, n] for k, n in numbers.top_topics]
     rows += [["unanswered_question", k, n] for k, n in numbers.top_unanswered]
     rows += [["sent", f"{kind}/{status}", n] for kind, status, n in numbers.sent]
+    for monday, _total, rate, liked in numbers.weeks():
+        rows += [["week_answer_rate", monday.isoformat(), f"{rate:.3f}"],
+                 ["week_thumbs_up_share", monday.isoformat(),
+                  "" if liked is None else f"{liked:.3f}"]]
+    rows += [["topic_thumbs_up/down", topic, f"{up}/{down}"]
+             for topic, (up, down) in sorted(numbers.rated_topics.items())]
     return rows
 
 
