@@ -100,7 +100,7 @@ async def test_an_officer_signs_in_from_the_chat_link_adds_a_session_and_exports
             wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tổng quan"))
             dashboard = driver.find_element(By.TAG_NAME, "main").text
             driver.get(f"http://127.0.0.1:{port}/staff/trainings")
-            form = driver.find_element(By.CSS_SELECTOR, "form.stacked")
+            form = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "form.stacked")))
             for name, value in (("id", "zalo-2026-12"), ("title", "Dùng Zalo an toàn"),
                                 ("place", "Nhà văn hóa tổ 5")):
                 form.find_element(By.NAME, name).send_keys(value)
@@ -112,7 +112,8 @@ async def test_an_officer_signs_in_from_the_chat_link_adds_a_session_and_exports
                                                         "Dùng Zalo an toàn"))
             detail = driver.find_element(By.TAG_NAME, "main").text
             driver.save_screenshot(str(tmp_path / "console.png"))
-            csv_link = driver.find_element(By.LINK_TEXT, "CSV").get_attribute("href")
+            csv_link = wait.until(ec.presence_of_element_located(
+                (By.LINK_TEXT, "CSV"))).get_attribute("href")
             return dashboard, detail, csv_link, driver.get_cookie("laocai_staff")["value"]
 
         dashboard, detail, csv_link, cookie = await asyncio.get_running_loop(
@@ -165,7 +166,8 @@ async def test_an_officer_sends_news_to_their_commune_and_watches_it_go_out(
                 (By.XPATH, "//button[normalize-space()='Đăng nhập']"))).click()
             wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tổng quan"))
             driver.get(f"http://127.0.0.1:{port}/staff/broadcasts")
-            driver.find_element(By.NAME, "text").send_keys("Lớp dùng Zalo an toàn, thứ Bảy.")
+            wait.until(ec.presence_of_element_located((By.NAME, "text"))).send_keys(
+                "Lớp dùng Zalo an toàn, thứ Bảy.")
             driver.find_element(By.XPATH, "//button[normalize-space()='Xem trước']").click()
             wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "Người nhận: 1"))
             for quiet in driver.find_elements(By.NAME, "quiet_ok"):  # run at night here
