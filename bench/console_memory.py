@@ -16,7 +16,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import aiohttp
@@ -24,6 +23,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.startup_bench import rss_mb, wait_ready  # noqa: E402
 from tests.local_server import free_port  # noqa: E402
 
 
@@ -31,12 +31,6 @@ def spawn(tree: Path, config: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "run"],
                             cwd=tree, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def rss_mb(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return next(int(line.split()[1]) for line in status.splitlines()
-                if line.startswith("VmRSS")) / 1024
 
 
 async def idle_rss(tree: Path) -> float:
@@ -47,15 +41,8 @@ async def idle_rss(tree: Path) -> float:
                           f"web:\n  port: {port}\nlog_level: WARNING\n")
         proc = spawn(tree, config)
         try:
+            await wait_ready(port, 60)
             async with aiohttp.ClientSession() as http:
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline:
-                    try:
-                        async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
-                            if r.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        await asyncio.sleep(0.2)
                 for path in ("/staff/login/x", "/staff/signed-out", "/staff/"):
                     async with http.get(f"http://127.0.0.1:{port}{path}") as r:
                         await r.read()

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.local_postgres import PG_URL, reset_postgres  # noqa: E402
+from bench.startup_bench import wait_ready  # noqa: E402
 from bot.app import App, build  # noqa: E402
 from bot.channels.web import render  # noqa: E402
 from bot.config import from_mapping  # noqa: E402
@@ -51,19 +52,6 @@ def spawn(folder: Path, port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "run"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-
-
-async def ready(http: aiohttp.ClientSession, port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
-                if r.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.2)
-    raise RuntimeError(f"process on port {port} did not start")
 
 
 async def answered(http: aiohttp.ClientSession, port: int, question: str, expected: str,
@@ -109,7 +97,7 @@ async def main() -> int:
         try:
             async with aiohttp.ClientSession() as http:
                 for port in ports:
-                    await ready(http, port)
+                    await wait_ready(port, 60)
                 for question in QUESTIONS[:args.rounds]:
                     async with app.services.sessions() as session, session.begin():
                         await inbox.decide(session, role, "web:bench-boss", normalise(question),

@@ -9,12 +9,15 @@ import asyncio
 import os
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
-from bot.app import build
+from bot.app import App, build
 from bot.channels.web import start_web
 
 from .conftest import make_config
@@ -44,94 +47,112 @@ def _driver():  # type: ignore[no-untyped-def]
     return webdriver.Chrome(service=Service(DRIVER), options=options)
 
 
-async def test_a_person_taps_an_option_on_the_page_and_sees_the_reply(tmp_path: Path) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
+@dataclass
+class Site:
+    """The bot's web server on a free port, and a headless Chromium to visit it."""
 
-    driver = _driver()
-    port = free_port()
-    app = await build(make_config(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"))
-    runner = await start_web(app, "127.0.0.1", port)
-    try:
-        def browse() -> str:
-            driver.get(f"http://127.0.0.1:{port}/")
-            wait = WebDriverWait(driver, 15)
-            button = wait.until(ec.element_to_be_clickable(
-                (By.XPATH, "//button[normalize-space()='Tiếng Việt']")))
-            button.click()
-            wait.until(ec.text_to_be_present_in_element((By.ID, "log"), "xã, phường nào"))
-            field = driver.find_element(By.ID, "text")
-            field.send_keys("cam duong\n")
-            wait.until(ec.text_to_be_present_in_element((By.ID, "log"), "Phường Cam Đường"))
-            driver.save_screenshot(str(tmp_path / "chat.png"))
-            return driver.find_element(By.ID, "log").text
-
-        text = await asyncio.get_running_loop().run_in_executor(None, browse)
-        assert "trợ lý tự động" in text and "Đã chọn Phường Cam Đường" in text
-    finally:
-        driver.quit()
-        await runner.cleanup()
-        await app.close()
+    driver: Any
+    port: int
+    app: App
 
 
-async def test_an_officer_signs_in_from_the_chat_link_adds_a_session_and_exports_it(
-        tmp_path: Path) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    from .conftest import Chat
-    from .support import grant
-
+@pytest.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
     driver = _driver()
     port = free_port()
     app = await build(make_config(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
                                   web={"port": port}))
     runner = await start_web(app, "127.0.0.1", port)
-    await grant(app, "boss", "province")
-    link = (await Chat(app, user="boss").send("/dangnhap"))[0].text.split("\n")[1]
     try:
-        def work() -> tuple[str, str, str]:
-            wait = WebDriverWait(driver, 15)
-            driver.get(link)
-            wait.until(ec.element_to_be_clickable(
-                (By.XPATH, "//button[normalize-space()='Đăng nhập']"))).click()
-            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tổng quan"))
-            dashboard = driver.find_element(By.TAG_NAME, "main").text
-            driver.get(f"http://127.0.0.1:{port}/staff/trainings")
-            form = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "form.stacked")))
-            for name, value in (("id", "zalo-2026-12"), ("title", "Dùng Zalo an toàn"),
-                                ("place", "Nhà văn hóa tổ 5")):
-                form.find_element(By.NAME, name).send_keys(value)
-            for name, value in (("start", "2026-12-10T08:00"), ("end", "2026-12-10T11:00")):
-                driver.execute_script("arguments[0].value = arguments[1]",  # datetime-local
-                                      form.find_element(By.NAME, name), value)
-            form.find_element(By.XPATH, ".//button[@type='submit']").click()
-            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"),
-                                                        "Dùng Zalo an toàn"))
-            detail = driver.find_element(By.TAG_NAME, "main").text
-            driver.save_screenshot(str(tmp_path / "console.png"))
-            csv_link = wait.until(ec.presence_of_element_located(
-                (By.LINK_TEXT, "CSV"))).get_attribute("href")
-            return dashboard, detail, csv_link, driver.get_cookie("laocai_staff")["value"]
-
-        dashboard, detail, csv_link, cookie = await asyncio.get_running_loop(
-            ).run_in_executor(None, work)
-        assert "Số liệu toàn tỉnh" in dashboard and "người mới" in dashboard
-        assert "10/12/2026" in detail and "Nhà văn hóa tổ 5" in detail
-        async with aiohttp.ClientSession(cookies={"laocai_staff": cookie}) as http, \
-                http.get(csv_link) as exported:
-            body = (await exported.read()).decode("utf-8-sig")
-        assert exported.status == 200 and body.startswith("name,phone,status")
+        yield Site(driver, port, app)
     finally:
         driver.quit()
         await runner.cleanup()
         await app.close()
 
 
+def _sign_in(driver, link: str):  # type: ignore[no-untyped-def]
+    """Open the link from the chat, press "Đăng nhập", land on the dashboard."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, 15)
+    driver.get(link)
+    wait.until(ec.element_to_be_clickable(
+        (By.XPATH, "//button[normalize-space()='Đăng nhập']"))).click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tổng quan"))
+    return wait
+
+
+async def test_a_person_taps_an_option_on_the_page_and_sees_the_reply(
+        site: Site, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver, port = site.driver, site.port
+
+    def browse() -> str:
+        driver.get(f"http://127.0.0.1:{port}/")
+        wait = WebDriverWait(driver, 15)
+        button = wait.until(ec.element_to_be_clickable(
+            (By.XPATH, "//button[normalize-space()='Tiếng Việt']")))
+        button.click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "log"), "xã, phường nào"))
+        field = driver.find_element(By.ID, "text")
+        field.send_keys("cam duong\n")
+        wait.until(ec.text_to_be_present_in_element((By.ID, "log"), "Phường Cam Đường"))
+        driver.save_screenshot(str(tmp_path / "chat.png"))
+        return driver.find_element(By.ID, "log").text
+
+    text = await asyncio.get_running_loop().run_in_executor(None, browse)
+    assert "trợ lý tự động" in text and "Đã chọn Phường Cam Đường" in text
+
+
+async def test_an_officer_signs_in_from_the_chat_link_adds_a_session_and_exports_it(
+        site: Site, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    from .conftest import Chat
+    from .support import grant
+
+    driver, port, app = site.driver, site.port, site.app
+    await grant(app, "boss", "province")
+    link = (await Chat(app, user="boss").send("/dangnhap"))[0].text.split("\n")[1]
+    def work() -> tuple[str, str, str]:
+        wait = _sign_in(driver, link)
+        dashboard = driver.find_element(By.TAG_NAME, "main").text
+        driver.get(f"http://127.0.0.1:{port}/staff/trainings")
+        form = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "form.stacked")))
+        for name, value in (("id", "zalo-2026-12"), ("title", "Dùng Zalo an toàn"),
+                            ("place", "Nhà văn hóa tổ 5")):
+            form.find_element(By.NAME, name).send_keys(value)
+        for name, value in (("start", "2026-12-10T08:00"), ("end", "2026-12-10T11:00")):
+            driver.execute_script("arguments[0].value = arguments[1]",  # datetime-local
+                                  form.find_element(By.NAME, name), value)
+        form.find_element(By.XPATH, ".//button[@type='submit']").click()
+        wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"),
+                                                    "Dùng Zalo an toàn"))
+        detail = driver.find_element(By.TAG_NAME, "main").text
+        driver.save_screenshot(str(tmp_path / "console.png"))
+        csv_link = wait.until(ec.presence_of_element_located(
+            (By.LINK_TEXT, "CSV"))).get_attribute("href")
+        return dashboard, detail, csv_link, driver.get_cookie("laocai_staff")["value"]
+
+    dashboard, detail, csv_link, cookie = await asyncio.get_running_loop(
+        ).run_in_executor(None, work)
+    assert "Số liệu toàn tỉnh" in dashboard and "người mới" in dashboard
+    assert "10/12/2026" in detail and "Nhà văn hóa tổ 5" in detail
+    async with aiohttp.ClientSession(cookies={"laocai_staff": cookie}) as http, \
+            http.get(csv_link) as exported:
+        body = (await exported.read()).decode("utf-8-sig")
+    assert exported.status == 200 and body.startswith("name,phone,status")
+
+
 async def test_an_officer_sends_news_to_their_commune_and_watches_it_go_out(
-        tmp_path: Path) -> None:
+        site: Site, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -142,11 +163,7 @@ async def test_an_officer_sends_news_to_their_commune_and_watches_it_go_out(
     from .conftest import Chat
     from .support import CAM_DUONG, grant, people
 
-    driver = _driver()
-    port = free_port()
-    app = await build(make_config(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-                                  web={"port": port}))
-    runner = await start_web(app, "127.0.0.1", port)
+    driver, port, app = site.driver, site.port, site.app
     delivered: list[str] = []
 
     async def phone(chat_id: str, _reply: object) -> object:
@@ -160,11 +177,7 @@ async def test_an_officer_sends_news_to_their_commune_and_watches_it_go_out(
     link = (await Chat(app, user="officer").send("/dangnhap"))[0].text.split("\n")[1]
     try:
         def compose() -> str:
-            wait = WebDriverWait(driver, 15)
-            driver.get(link)
-            wait.until(ec.element_to_be_clickable(
-                (By.XPATH, "//button[normalize-space()='Đăng nhập']"))).click()
-            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tổng quan"))
+            wait = _sign_in(driver, link)
             driver.get(f"http://127.0.0.1:{port}/staff/broadcasts")
             wait.until(ec.presence_of_element_located((By.NAME, "text"))).send_keys(
                 "Lớp dùng Zalo an toàn, thứ Bảy.")
@@ -190,6 +203,3 @@ async def test_an_officer_sends_news_to_their_commune_and_watches_it_go_out(
         assert delivered == ["r1"] and "Đã gửi" in counts
     finally:
         await engine.stop()
-        driver.quit()
-        await runner.cleanup()
-        await app.close()

@@ -5,7 +5,7 @@ it go out, stop it, and the per-recipient report. Who may reach whom is the chat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 from aiohttp import web
@@ -15,10 +15,13 @@ from bot.catalogue import text as catalogue_text
 from bot.console.render import (
     PREFIX,
     BadInput,
+    actor,
     app_of,
+    commune_names,
     export,
     form_text,
     form_time,
+    kept,
     now_of,
     number,
     render,
@@ -26,7 +29,6 @@ from bot.console.render import (
     who,
 )
 from bot.reminders import events
-from bot.staff import signin
 from bot.staff.scope import is_province
 from bot.storage.models import OutboxStatus
 from bot.time import show, to_stored
@@ -45,10 +47,6 @@ class Draft:
     text: str
     scope: store.Scope
     when: datetime | None  # aware local; None: now
-
-
-def _actor(request: web.Request) -> str:
-    return signin.actor_of(who(request).role)
 
 
 def _draft(request: web.Request, form: Any) -> Draft:
@@ -116,7 +114,7 @@ async def broadcasts(request: web.Request, form: Any = None, error: str = "",
                      status: int = 200) -> web.StreamResponse:
     app = app_of(request)
     async with app.services.sessions() as session:
-        items = await store.staff_broadcasts(session, who(request).role, _actor(request))
+        items = await store.staff_broadcasts(session, who(request).role, actor(request))
     return render(request, "broadcasts.html", status=status, items=items, form=form or {},
                   error=error, show=show, tz=app.config.tz, **await _choices(request))
 
@@ -143,16 +141,15 @@ async def preview(request: web.Request) -> web.StreamResponse:
 
 
 def _local_now(request: web.Request) -> datetime:
-    tz = app_of(request).config.tz
-    return now_of(request).replace(tzinfo=UTC).astimezone(tz)
+    app = app_of(request)
+    return app.services.clock.now().astimezone(app.config.tz)
 
 
 def _kept(form: Any) -> dict[str, Any]:
-    kept: dict[str, Any] = {key: form_text(form, key, multiline=key == "text")
-                            for key in ("text", "link", "when", "target", "audience",
-                                        "session", "event")}
-    kept["communes"] = [str(c) for c in form.getall("communes", [])]
-    return kept
+    typed: dict[str, Any] = kept(form, ("text", "link", "when", "target", "audience",
+                                        "session", "event"), multiline=("text",))
+    typed["communes"] = [str(c) for c in form.getall("communes", [])]
+    return typed
 
 
 async def send(request: web.Request) -> web.StreamResponse:
@@ -170,7 +167,7 @@ async def send(request: web.Request) -> web.StreamResponse:
             return await broadcasts(request, form=_kept(form), error="broadcast_nobody_console",
                                     status=400)
         try:
-            item = await store.queue(session, _actor(request), who(request).role, draft.scope,
+            item = await store.queue(session, actor(request), who(request).role, draft.scope,
                                      draft.text, _origin(request),
                                      to_stored(draft.when) if draft.when else now, now)
         except PermissionError:
@@ -180,7 +177,7 @@ async def send(request: web.Request) -> web.StreamResponse:
 
 async def _visible(request: web.Request, session: Any) -> Any:
     raw = number(request.match_info["id"], 12)
-    item = await store.staff_broadcast(session, who(request).role, _actor(request), raw or 0)
+    item = await store.staff_broadcast(session, who(request).role, actor(request), raw or 0)
     if raw is None or item is None:
         raise web.HTTPNotFound()
     return item
@@ -192,7 +189,7 @@ async def detail(request: web.Request) -> web.StreamResponse:
         item = await _visible(request, session)
         tally = await store.counts(session, item.id)
         rows = await store.report(session, who(request).role, item.id)
-    names = {c.code: c.name for c in app.services.communes.communes}
+    names = commune_names(request)
     table: list[list[Any]] = [["channel", "name", "commune", "status", "attempts", "error"]]
     table += [[r.channel, r.name, names.get(r.commune or "", ""), r.status, r.attempts, r.error]
               for r in rows]
@@ -215,5 +212,5 @@ async def stop(request: web.Request) -> web.StreamResponse:
     app = app_of(request)
     async with app.services.sessions() as session, session.begin():
         item = await _visible(request, session)
-        await store.cancel(session, item, _actor(request), now_of(request))
+        await store.cancel(session, item, actor(request), now_of(request))
     return see_other(f"{PREFIX}/broadcasts/{item.id}")

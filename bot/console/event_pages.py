@@ -12,9 +12,12 @@ from bot.console.render import (
     PREFIX,
     BadInput,
     app_of,
+    audit_entry,
+    commune_names,
     export,
     form_text,
     form_time,
+    kept,
     local_input,
     now_of,
     render,
@@ -23,18 +26,12 @@ from bot.console.render import (
 )
 from bot.core.refused import Refused
 from bot.reminders import events
-from bot.staff import signin
 from bot.staff.scope import commune_filter, is_province, may_manage
-from bot.storage.models import AuditEntry, EventRecord
+from bot.storage.models import EventRecord
 from bot.time import show
 
 EVENT_FIELDS = ("id", "title", "title_en", "description", "start", "end", "place",
                 "commune", "yearly", "all_day")
-
-
-def _audit(request: web.Request, action: str, **detail: Any) -> AuditEntry:
-    return AuditEntry(at=now_of(request), actor=signin.actor_of(who(request).role),
-                      action=action, detail=detail)
 
 
 def _form(request: web.Request, form: Any) -> events.EventForm:
@@ -45,10 +42,6 @@ def _form(request: web.Request, form: Any) -> events.EventForm:
         end=form_time(request, form_text(form, "end")),
         all_day=form.get("all_day") == "1", yearly=form.get("yearly") == "1",
         place=form_text(form, "place"))
-
-
-def _kept(form: Any) -> dict[str, str]:
-    return {key: form_text(form, key, multiline=key == "description") for key in EVENT_FIELDS}
 
 
 def _values(row: EventRecord, tz: Any) -> dict[str, str]:
@@ -64,7 +57,7 @@ async def event_list(request: web.Request, form: Any = None, error: str = "",
     app = app_of(request)
     async with app.services.sessions() as session:
         rows = await events.staff_events(session, who(request).role)
-    names = {c.code: c.name for c in app.services.communes.communes}
+    names = commune_names(request)
     table: list[list[Any]] = [["id", "title", "start", "end", "yearly", "place", "commune",
                                "status"]]
     now, tz = now_of(request), app.config.tz
@@ -94,9 +87,10 @@ async def add(request: web.Request) -> web.StreamResponse:
         async with app.services.sessions() as session, session.begin():
             row = await events.add(session, form_text(form, "id"), details, commune,
                                    now_of(request))
-            session.add(_audit(request, "event_add", event=row.id))
+            session.add(audit_entry(request, "event_add", event=row.id))
     except (BadInput, Refused) as refused:
-        return await event_list(request, form=_kept(form), error=refused.key, status=400)
+        return await event_list(request, form=kept(form, EVENT_FIELDS), error=refused.key,
+                                status=400)
     return see_other(f"{PREFIX}/events/{row.id}")
 
 
@@ -125,9 +119,10 @@ async def edit(request: web.Request) -> web.StreamResponse:
         async with app.services.sessions() as session, session.begin():
             row = await _managed(request, session)
             told = await events.edit(session, row, details, app.config.tz, now_of(request))
-            session.add(_audit(request, "event_edit", event=row.id, told=told))
+            session.add(audit_entry(request, "event_edit", event=row.id, told=told))
     except (BadInput, Refused) as refused:
-        return await detail(request, form=_kept(form), error=refused.key, status=400)
+        return await detail(request, form=kept(form, EVENT_FIELDS), error=refused.key,
+                                status=400)
     return see_other(f"{PREFIX}/events/{request.match_info['id']}")
 
 
@@ -139,7 +134,7 @@ async def cancel(request: web.Request) -> web.StreamResponse:
         async with app.services.sessions() as session, session.begin():
             row = await _managed(request, session)
             told = await events.cancel(session, row, app.config.tz, now_of(request))
-            session.add(_audit(request, "event_cancel", event=row.id, told=told))
+            session.add(audit_entry(request, "event_cancel", event=row.id, told=told))
     except Refused as refused:
         raise BadInput(refused.key) from None
     return see_other(f"{PREFIX}/events/{request.match_info['id']}")

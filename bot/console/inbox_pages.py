@@ -13,8 +13,10 @@ from aiohttp import web
 from bot.console.render import (
     PREFIX,
     BadInput,
+    actor,
     app_of,
     chosen_period,
+    commune_names,
     form_text,
     now_of,
     number,
@@ -24,7 +26,6 @@ from bot.console.render import (
 )
 from bot.core.refused import Refused
 from bot.faq import inbox
-from bot.staff import signin
 from bot.staff.scope import is_province
 from bot.time import show
 from knowledge.normalise import normalise
@@ -49,7 +50,7 @@ async def page(request: web.Request, error: str = "", status: int = 200
     async with app.services.sessions() as session:
         found = await inbox.groups(session, who(request).role, when.start, when.end)
         pending = await inbox.proposals(session) if _province(request) else []
-    names = {c.code: c.name for c in app.services.communes.communes}
+    names = commune_names(request)
     return render(request, "inbox.html", status=status, groups=found, pending=pending,
                   when=when, names=names, topics=_topics(request), error=error, show=show,
                   tz=app.config.tz)
@@ -69,7 +70,7 @@ async def decide(request: web.Request) -> web.StreamResponse:
     topic = form_text(form, "topic") or None
     try:
         async with app.services.sessions() as session, session.begin():
-            await inbox.decide(session, who(request).role, signin.actor_of(who(request).role),
+            await inbox.decide(session, who(request).role, actor(request),
                                normalised, text, inbox.Decision(raw), topic,
                                set(app.services.kb.topics), _taken(request), now_of(request))
     except Refused as refused:
@@ -85,7 +86,7 @@ async def review(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     try:
         async with app.services.sessions() as session, session.begin():
-            await inbox.review(session, who(request).role, signin.actor_of(who(request).role),
+            await inbox.review(session, who(request).role, actor(request),
                                decision_id, form.get("approve") == "1", now_of(request))
     except Refused as refused:
         if refused.key == "inbox_province_only":

@@ -13,6 +13,7 @@ from bot.console.render import (
     BadInput,
     app_of,
     chosen_period,
+    commune_names,
     export,
     now_of,
     number,
@@ -49,15 +50,11 @@ def _page_number(request: web.Request) -> int:
     return page
 
 
-def _names(request: web.Request) -> dict[str, str]:
-    return {c.code: c.name for c in app_of(request).services.communes.communes}
-
-
 def _common(request: web.Request, chosen: str | None) -> dict[str, Any]:
     """What the filter form of every page needs."""
     communes = app_of(request).services.communes.communes
-    return {"chosen": chosen, "own": commune_filter(who(request).role), "names": _names(request),
-            "communes": sorted(communes, key=lambda c: c.name),
+    return {"chosen": chosen, "own": commune_filter(who(request).role),
+            "names": commune_names(request), "communes": sorted(communes, key=lambda c: c.name),
             "now": show(now_of(request), app_of(request).config.tz)}
 
 
@@ -68,7 +65,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         sessions = [line for line in await store.staff_sessions(session, who(request).role,
                                                                 chosen)
                     if line.training.ends_at > now_of(request)]
-    names, none = _names(request), translator(request)("console_no_commune")
+    names, none = commune_names(request), translator(request)("console_no_commune")
     by_commune = [(names.get(k or "") or none, n) for k, n in numbers.by_commune]
     by_group = [(k or none, n) for k, n in numbers.by_group]
     table = _dashboard_table(numbers, by_commune, by_group)
@@ -112,7 +109,7 @@ async def people(request: web.Request) -> web.StreamResponse:
     chosen = _commune_asked(request)
     async with app_of(request).services.sessions() as session:
         counts = await figures.people(session, who(request).role, chosen)
-    names, none = _names(request), translator(request)("console_no_commune")
+    names, none = commune_names(request), translator(request)("console_no_commune")
     by_commune = [(names.get(k or "") or none, n) for k, n in counts.by_commune]
     by_group = [(k or none, n) for k, n in counts.by_group]
     table: list[list[Any]] = [["figure", "key", "value"], ["people", "total", counts.total],
@@ -134,7 +131,7 @@ async def questions(request: web.Request) -> web.StreamResponse:
     async with app_of(request).services.sessions() as session:
         rows = await figures.questions(session, who(request).role, when, chosen,
                                        outcome, topic, page)
-    tz, names = app_of(request).config.tz, _names(request)
+    tz, names = app_of(request).config.tz, commune_names(request)
     table: list[list[Any]] = [["time", "commune", "outcome", "topic", "score", "question"]]
     table += [[show(r.at, tz), names.get(r.commune or "", ""), r.outcome, r.topic or "",
                f"{r.score:.2f}", r.text] for r in rows]

@@ -48,6 +48,25 @@ def who(request: web.Request) -> signin.SignedIn:
     return request[WHO_KEY]
 
 
+def actor(request: web.Request) -> str:
+    """How the audit log and the stores name the signed-in staff member."""
+    return signin.actor_of(who(request).role)
+
+
+def audit_entry(request: web.Request, action: str, **detail: Any) -> AuditEntry:
+    return AuditEntry(at=now_of(request), actor=actor(request), action=action, detail=detail)
+
+
+def commune_names(request: web.Request) -> dict[str, str]:
+    return {c.code: c.name for c in app_of(request).services.communes.communes}
+
+
+def kept(form: Any, keys: tuple[str, ...], multiline: tuple[str, ...] = ("description",)
+         ) -> dict[str, str]:
+    """What was typed in a refused form, cleaned, to show it again."""
+    return {key: form_text(form, key, multiline=key in multiline) for key in keys}
+
+
 def now_of(request: web.Request) -> datetime:
     return stored_now(app_of(request).services.clock)
 
@@ -177,10 +196,8 @@ async def export(request: web.Request, table: list[list[Any]], name: str,
         return None
     app = app_of(request)
     async with app.services.sessions() as session, session.begin():
-        session.add(AuditEntry(at=now_of(request), actor=signin.actor_of(who(request).role),
-                               action="export", detail={**detail, "page": name,
-                                                        "format": kind,
-                                                        "rows": len(table) - 1}))
+        session.add(audit_entry(request, "export", **{**detail, "page": name, "format": kind,
+                                                      "rows": len(table) - 1}))
     if kind == "csv":
         body, content_type = csv_bytes(table), "text/csv"
     else:

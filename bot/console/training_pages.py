@@ -13,9 +13,12 @@ from bot.console.render import (
     PREFIX,
     BadInput,
     app_of,
+    audit_entry,
+    commune_names,
     export,
     form_text,
     form_time,
+    kept,
     local_input,
     now_of,
     number,
@@ -23,9 +26,8 @@ from bot.console.render import (
     see_other,
     who,
 )
-from bot.staff import signin
 from bot.staff.scope import commune_filter, is_province, may_manage
-from bot.storage.models import AuditEntry, SessionStatus, TrainingSession
+from bot.storage.models import SessionStatus, TrainingSession
 from bot.time import show
 from bot.training import manage, store
 from knowledge.trainings import AUDIENCES
@@ -35,17 +37,12 @@ NEW_SESSION_FIELDS = ("id", "title", "title_en", "description", "start", "end", 
 MAX_DESCRIPTION = 2000
 
 
-def _audit(request: web.Request, action: str, **detail: Any) -> AuditEntry:
-    return AuditEntry(at=now_of(request), actor=signin.actor_of(who(request).role),
-                      action=action, detail=detail)
-
-
 async def trainings(request: web.Request, form: Any = None, error: str = "",
                     status: int = 200) -> web.StreamResponse:
     """The list, and the new-session form (after a refusal: what was typed, and why)."""
     async with app_of(request).services.sessions() as session:
         lines = await store.staff_sessions(session, who(request).role)
-    tz, names = app_of(request).config.tz, _names(request)
+    tz, names = app_of(request).config.tz, commune_names(request)
     table: list[list[Any]] = [["id", "title", "start", "place", "commune", "capacity",
                                "confirmed", "waitlisted", "status"]]
     table += [[ln.training.id, ln.training.title_vi, show(ln.training.starts_at, tz),
@@ -58,10 +55,6 @@ async def trainings(request: web.Request, form: Any = None, error: str = "",
                           communes=sorted(app_of(request).services.communes.communes,
                                           key=lambda c: c.name),
                           form=form or {}, error=error)
-
-
-def _names(request: web.Request) -> dict[str, str]:
-    return {c.code: c.name for c in app_of(request).services.communes.communes}
 
 
 def _new_session(request: web.Request, form: MultiDictProxy[Any]) -> manage.NewSession:
@@ -90,11 +83,10 @@ async def add(request: web.Request) -> web.StreamResponse:
         new = _new_session(request, form)
         async with app.services.sessions() as session, session.begin():
             training, told = await manage.add(session, new, app.config.tz, now_of(request))
-            session.add(_audit(request, "training_add", session=training.id, told=told))
+            session.add(audit_entry(request, "training_add", session=training.id, told=told))
     except (BadInput, manage.Refused) as refused:
-        kept = {key: form_text(form, key, multiline=key == "description")
-                for key in NEW_SESSION_FIELDS}
-        return await trainings(request, form=kept, error=refused.key, status=400)
+        return await trainings(request, form=kept(form, NEW_SESSION_FIELDS),
+                               error=refused.key, status=400)
     return see_other(f"{PREFIX}/trainings/{training.id}")
 
 
@@ -106,7 +98,7 @@ async def detail(request: web.Request, form: Any = None, error: str = "",
         if training is None:
             raise web.HTTPNotFound()
         people = await store.staff_registrants(session, role, sid)
-    tz, names = app_of(request).config.tz, _names(request)
+    tz, names = app_of(request).config.tz, commune_names(request)
 
     def when(moment: datetime | None) -> str:
         return show(moment, tz) if moment else ""
@@ -120,7 +112,7 @@ async def detail(request: web.Request, form: Any = None, error: str = "",
                                                       {"session": sid})
     if file is None and people:  # names and phones on screen: personal data seen
         async with app_of(request).services.sessions() as session, session.begin():
-            session.add(_audit(request, "view_registrants", session=sid, rows=len(people)))
+            session.add(audit_entry(request, "view_registrants", session=sid, rows=len(people)))
     return file or render(request, "training.html", status=status, training=training,
                           people=people, error=error,
                           form=form or _edit_values(training, tz),
@@ -173,12 +165,11 @@ async def edit(request: web.Request) -> web.StreamResponse:
             training = await _managed(request, session)
             promoted = await manage.edit(session, training, details, app.config.tz,
                                          now_of(request))
-            session.add(_audit(request, "training_edit", session=training.id,
+            session.add(audit_entry(request, "training_edit", session=training.id,
                                promoted=promoted))
     except (BadInput, manage.Refused) as refused:
-        kept = {key: form_text(form, key, multiline=key == "description")
-                for key in EDIT_FIELDS}
-        return await detail(request, form=kept, error=refused.key, status=400)
+        return await detail(request, form=kept(form, EDIT_FIELDS), error=refused.key,
+                            status=400)
     return see_other(f"{PREFIX}/trainings/{request.match_info['id']}")
 
 
@@ -191,7 +182,7 @@ async def close(request: web.Request) -> web.StreamResponse:
         async with app.services.sessions() as session, session.begin():
             training = await _managed(request, session)
             told = await manage.close(session, training, app.config.tz, now_of(request))
-            session.add(_audit(request, "training_close", session=training.id, told=told))
+            session.add(audit_entry(request, "training_close", session=training.id, told=told))
     except manage.Refused as refused:
         raise BadInput(refused.key) from None
     return see_other(f"{PREFIX}/trainings/{training.id}")
@@ -206,7 +197,7 @@ async def move(request: web.Request) -> web.StreamResponse:
             training = await _managed(request, session)
             told = await manage.move(session, training, start, end, app.config.tz,
                                      now_of(request))
-            session.add(_audit(request, "training_move", session=training.id, told=told))
+            session.add(audit_entry(request, "training_move", session=training.id, told=told))
     except manage.Refused as refused:
         raise BadInput(refused.key) from None
     return see_other(f"{PREFIX}/trainings/{training.id}")
@@ -228,6 +219,6 @@ async def attendance(request: web.Request) -> web.StreamResponse:
         if not await manage.mark_attended(session, registration, sid, attended,
                                           now_of(request)):
             raise BadInput("training_attendance_seated_only")
-        session.add(_audit(request, "attendance", session=sid, registration=registration,
+        session.add(audit_entry(request, "attendance", session=sid, registration=registration,
                            attended=attended))
     return see_other(f"{PREFIX}/trainings/{sid}")
