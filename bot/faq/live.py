@@ -37,7 +37,8 @@ class KnowledgeWatcher:
                                                     additions.refusals)
         self.services.kb = kb
         self.seen = current
-        log.info("knowledge base rebuilt with %d staff decisions", current[0])
+        if current[0]:
+            log.info("knowledge base rebuilt with %d staff decisions", current[0])
         return True
 
     async def run(self, interval: float = POLL_SECONDS) -> None:
