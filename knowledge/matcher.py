@@ -73,6 +73,12 @@ class Match:
         return [topic for topic, _ in self.ranked[:3]]
 
 
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    """Words repeat across thousands of variants: a rebuild (a console draft) folds each once."""
+    return fold(word)
+
+
 def _features(tokens: Sequence[str]) -> list[str]:
     feats = list(dict.fromkeys(tokens))
     feats.extend(dict.fromkeys(f"{a}_{b}" for a, b in itertools.pairwise(tokens)))
@@ -95,6 +101,9 @@ class Matcher:
         # Accented spellings seen per folded word: "máy" (machine) typed by a
         # user must not count as the knowledge base's "mấy" (how many).
         self.accent_forms: dict[str, set[str]] = defaultdict(set)
+        # Per matcher, so the drafts the console tries do not evict (or keep alive) the
+        # live matcher's corrections.
+        self._correct = lru_cache(maxsize=16384)(self._correct_typo)
         variant_feats, topic_feats, support_feats = self._read(topics)
         self._weigh(topic_feats, support_feats)
         self._index(variant_feats, topic_feats, support_feats)
@@ -108,7 +117,7 @@ class Matcher:
         for topic_id, variants, support in topics:
             for text in (*variants, *support):
                 for word in _WORD.findall(text.lower()):
-                    self.accent_forms[fold(word)].add(word)
+                    self.accent_forms[_fold_word(word)].add(word)
             index = len(self.topic_ids)
             self.topic_ids.append(topic_id)
             bag: set[str] = set()
@@ -175,8 +184,7 @@ class Matcher:
 
     # -- query side ---------------------------------------------------------
 
-    @lru_cache(maxsize=16384)  # noqa: B019 - the matcher lives as long as the process
-    def _correct(self, token: str) -> tuple[str, bool]:
+    def _correct_typo(self, token: str) -> tuple[str, bool]:
         """Map a typo onto a known syllable (one edit for short words, two for long)."""
         if token in self.idf or len(token) < 4 or _NUMBER.match(token) or "." in token:
             return token, False
