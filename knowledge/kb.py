@@ -22,7 +22,9 @@ from knowledge.matcher import Matcher, Thresholds
 from knowledge.normalise import normalise, use_lexicon
 from knowledge.understanding import Policy, Understanding
 
-__all__ = ["KnowledgeBase", "KnowledgeError", "Topic", "build", "load", "read_topics"]
+__all__ = [
+    "KnowledgeBase", "KnowledgeError", "Topic", "build", "load", "parse_topic", "read_topics",
+]
 
 LANGUAGES = ("vi", "en")
 ACTIONS = frozenset({"training.signup", "training.mine", "reminders", "menu", "privacy", "news"})
@@ -77,6 +79,7 @@ class Topic:
     valid_until: date | None = None
     review_by: date | None = None
     source: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # as written
 
     def answer_for(self, lang: str, today: date) -> str:
         """The answer true on TODAY: a dated answer until its date, then the standing one."""
@@ -97,6 +100,9 @@ class KnowledgeBase:
     english_words: frozenset[str]
     out_of_scope: list[str] = field(default_factory=list)
     lexicon: Lexicon | None = None
+    lexicon_raw: dict[str, Any] | None = None  # as written, for the console's editor
+    # console edits not live: subject → why (the file changed since, or it no longer loads)
+    set_aside: dict[str, str] = field(default_factory=dict)
 
     def detect_language(self, text: str) -> str:
         """'en' when the message reads as English, else 'vi' (the default)."""
@@ -244,7 +250,14 @@ def _topic(raw: Any, file: str, problems: list[str]) -> Topic | None:
         valid_until=_date(raw.get("valid_until"), f"{where}: valid_until", problems),
         review_by=_date(raw.get("review_by"), f"{where}: review_by", problems),
         source=raw.get("source"),
+        raw=raw,
     )
+
+
+def parse_topic(raw: Any, file: str) -> tuple[Topic | None, list[str]]:
+    """One topic mapping as a file would hold it (the console's drafts), with its problems."""
+    problems: list[str] = []
+    return _topic(raw, file, problems), problems
 
 
 def topic_files(folder: Path) -> list[Path]:
@@ -317,6 +330,15 @@ def read_folder(folder: Path) -> tuple[dict[str, Topic], Lexicon | None, list[st
     return topics, lexicon, refusals, problems + refusal_problems
 
 
+def read_lexicon_raw(folder: Path) -> dict[str, Any] | None:
+    """The lexicon file as data (sections of words), or None where there is none."""
+    path = folder / LEXICON_FILE
+    if not path.is_file():
+        return None
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else None
+
+
 def training_data(topics: dict[str, Topic], refusals: list[str]) -> tuple[list[str], list[str]]:
     """(normalised texts, labels) the learned scorer is fitted on."""
     docs: list[str] = []
@@ -331,12 +353,16 @@ def training_data(topics: dict[str, Topic], refusals: list[str]) -> tuple[list[s
     return docs, labels
 
 
+def lexical_matcher(topics: dict[str, Topic], thresholds: Thresholds | None = None) -> Matcher:
+    return Matcher(
+        ((t.id, t.all_variants(), list(t.answer.values())) for t in topics.values()), thresholds
+    )
+
+
 def build(topics: dict[str, Topic], thresholds: Thresholds | None = None,
           refusals: list[str] | None = None, learned: bool = True,
           policy: Policy | None = None) -> KnowledgeBase:
-    lexical = Matcher(
-        ((t.id, t.all_variants(), list(t.answer.values())) for t in topics.values()), thresholds
-    )
+    lexical = lexical_matcher(topics, thresholds)
     scorer: LearnedScorer | None = None
     if learned:
         scorer = load_or_train(*training_data(topics, refusals or []))
@@ -385,30 +411,5 @@ def load(folder: Path, thresholds: Thresholds | None = None, learned: bool = Tru
         use_lexicon(lexicon)
     kb = build(topics, thresholds, refusals, learned)
     kb.lexicon = lexicon
-    return kb
-
-
-def load_with(folder: Path, variants: dict[str, list[str]], refusals: list[str]
-              ) -> KnowledgeBase:
-    """FOLDER's knowledge base with what staff approved in the console: more ways to ask
-    a topic (Vietnamese or English, as written) and more questions to refuse. Topics
-    that no longer exist are skipped; the files are not touched."""
-    base = load_shared(folder)
-    if not variants and not refusals:
-        return base
-    topics, lexicon, file_refusals, problems = read_folder(folder)
-    if problems:
-        raise KnowledgeError(problems)
-    if lexicon is not None:
-        use_lexicon(lexicon)
-    for topic_id, texts in variants.items():
-        topic = topics.get(topic_id)
-        if topic is None:
-            continue
-        for text in texts:
-            lang = "en" if base.detect_language(text) == "en" else "vi"
-            if text not in topic.questions[lang]:
-                topic.questions = {**topic.questions, lang: [*topic.questions[lang], text]}
-    kb = build(topics, None, [*file_refusals, *refusals])
-    kb.lexicon = lexicon
+    kb.lexicon_raw = read_lexicon_raw(folder)
     return kb

@@ -166,15 +166,27 @@ class _Reader:
 
 def read_lexicon(path: Path) -> tuple[Lexicon, list[str]]:
     """Parse PATH; return the lexicon built from what parsed and every problem found."""
-    reader = _Reader(path)
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        return Lexicon(), [yaml_problem(path, exc)]
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         return Lexicon(), [f"{path}: cannot be read ({exc.strerror})"]
+    return read_lexicon_text(text, path)
+
+
+def read_lexicon_text(text: str, name: Path | str) -> tuple[Lexicon, list[str]]:
+    """Parse lexicon YAML TEXT (a file, or a console edit named NAME in the problems)."""
+    reader = _Reader(Path(name))
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        return Lexicon(), [yaml_problem(name, exc)]
     reader.read(root)
     return reader.lexicon(), reader.problems
+
+
+def lexicon_from_data(data: dict[str, object], name: str) -> tuple[Lexicon, list[str]]:
+    """A lexicon from sections as data (the console's edits)."""
+    return read_lexicon_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), name)
 
 
 def load_lexicon(path: Path) -> Lexicon:

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App, build
+from bot.channels.web import create_web_app
 from bot.config import Config, from_mapping
 from bot.core.messages import Incoming, Reply
 from bot.time import FixedClock
@@ -133,3 +135,10 @@ class Chat:
 @pytest.fixture
 def chat(app: App) -> Chat:
     return Chat(app)
+
+
+@pytest.fixture
+async def browser(app: App) -> AsyncIterator[TestClient]:
+    """An HTTP client of the web app (console and web chat), cookies kept like a browser's."""
+    async with TestClient(TestServer(create_web_app(app))) as c:
+        yield c

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -20,12 +19,6 @@ from .conftest import Chat
 from .support import CAM_DUONG, NOW, SA_PA, grant, people
 
 LINK = re.compile(r"https?://\S+/staff/login/(\S+)")
-
-
-@pytest.fixture
-async def browser(app) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_web_app(app))) as c:
-        yield c
 
 
 async def link_for(app, user: str) -> str:

@@ -5,24 +5,15 @@ the report shows each officer their own people."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.channels.web import create_web_app
 from bot.storage.models import OutboxMessage, User
 
 from .support import CAM_DUONG, SA_PA, grant, people
 from .test_console import signed_in
 from .test_console_trainings import post
-
-
-@pytest.fixture
-async def browser(app) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_web_app(app))) as c:
-        yield c
 
 
 async def recipients(app) -> list[str]:

@@ -3,14 +3,9 @@ events, the people who asked to be reminded are told, and each commune keeps to 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.app import build
-from bot.channels.web import create_web_app
 from bot.core import payloads
 from bot.core.payloads import Action
 from bot.reminders.scheduler import schedule_due
@@ -23,12 +18,6 @@ from .test_console import signed_in
 from .test_console_trainings import post
 
 EVENTS = payloads.action(Action.EVENTS)
-
-
-@pytest.fixture
-async def browser(app) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_web_app(app))) as c:
-        yield c
 
 
 def new_event(**changes: str) -> dict[str, str]:

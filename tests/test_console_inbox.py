@@ -4,13 +4,8 @@ propose, the province approves."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.channels.web import create_web_app
 from bot.storage.models import User
 
 from .conftest import Chat
@@ -20,12 +15,6 @@ from .test_console_trainings import post
 
 UNSURE = "tên miền cho bọn sinh viên mới ra trường xài free được ko"
 ID_VN_FREE = "domain.idvn.free"
-
-
-@pytest.fixture
-async def browser(app) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_web_app(app))) as c:
-        yield c
 
 
 async def asked_in(app, commune: str, user: str, text: str) -> Chat:

@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from bot.channels.web import create_web_app
 from bot.storage.models import AuditEntry, OutboxMessage, Registration, TrainingSession, User
 
 from .support import CAM_DUONG, NOW, SA_PA, add_session, grant, people
 from .test_console import csrf_of, signed_in
-
-
-@pytest.fixture
-async def browser(app) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_web_app(app))) as c:
-        yield c
 
 
 async def booked(app) -> None:

@@ -264,3 +264,37 @@ async def audit(session: AsyncSession, period: Period, page: int = 0
             User.channel == channel, User.channel_user_id == user_id))
         names[f"{channel}:{user_id}"] = name or ""
     return [(e, names.get(e.actor, "")) for e in entries]
+
+
+@dataclass
+class TopicFigures:
+    """One topic on the knowledge page: how often the bot was sure of it, and ratings."""
+
+    asked: int = 0  # answered with it, or offered it as a suggestion
+    answered: int = 0
+    helpful: int = 0
+    unhelpful: int = 0
+
+    @property
+    def answer_rate(self) -> float | None:
+        return self.answered / self.asked if self.asked else None
+
+
+async def topic_figures(session: AsyncSession, period: Period) -> dict[str, TopicFigures]:
+    """Province-wide (the knowledge page is the province's), by topic, over PERIOD."""
+    out: dict[str, TopicFigures] = {}
+    rows = await session.execute(
+        select(QuestionLog.topic, QuestionLog.outcome, func.count())
+        .where(QuestionLog.local_day >= period.first, QuestionLog.local_day <= period.last,
+               QuestionLog.topic.is_not(None))
+        .group_by(QuestionLog.topic, QuestionLog.outcome))
+    for topic, outcome, n in rows:
+        figures = out.setdefault(topic, TopicFigures())
+        figures.asked += int(n)
+        figures.answered += int(n) if outcome == ANSWER else 0
+    ratings = Dashboard()
+    await _ratings(session, ratings, None, period)
+    for topic, (up, down) in ratings.rated_topics.items():
+        figures = out.setdefault(topic, TopicFigures())
+        figures.helpful, figures.unhelpful = up, down
+    return out

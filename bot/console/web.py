@@ -19,7 +19,14 @@ import jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.console import broadcast_pages, event_pages, inbox_pages, pages, training_pages
+from bot.console import (
+    broadcast_pages,
+    event_pages,
+    inbox_pages,
+    knowledge_pages,
+    pages,
+    training_pages,
+)
 from bot.console.render import (
     APP_KEY,
     LANG_KEY,
@@ -173,6 +180,14 @@ def console_app(app: App) -> web.Application:
     routes.add_get("/questions/inbox", inbox_pages.page)
     routes.add_post("/questions/inbox/decide", inbox_pages.decide)
     routes.add_post("/questions/inbox/{id}/review", inbox_pages.review)
+    routes.add_get("/knowledge", knowledge_pages.topics)
+    routes.add_get("/knowledge/new", knowledge_pages.topic_page)
+    routes.add_post("/knowledge/new", knowledge_pages.topic_post)
+    routes.add_get("/knowledge/topic/{id}", knowledge_pages.topic_page)
+    routes.add_post("/knowledge/topic/{id}", knowledge_pages.topic_post)
+    routes.add_post("/knowledge/topic/{id}/restore/{revision}", knowledge_pages.restore)
+    routes.add_get("/knowledge/lexicon", knowledge_pages.lexicon_page)
+    routes.add_post("/knowledge/lexicon", knowledge_pages.lexicon_post)
     routes.add_get("/trainings", training_pages.trainings)
     routes.add_post("/trainings", training_pages.add)
     routes.add_get("/trainings/{id}", training_pages.detail)

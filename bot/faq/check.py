@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from itertools import combinations
+from pathlib import Path
 
 import yaml
 from rapidfuzz import fuzz
@@ -16,6 +17,7 @@ from knowledge.kb import Topic, read_folder
 from knowledge.normalise import fold, normalise, use_lexicon
 
 MIN_VARIANTS = {"vi": 15, "en": 4}
+NEAR_DUPLICATE = 92  # rapidfuzz ratio of two normalised variants
 # A date (15/10, 01/6/2023) or a year: a fact that may go out of date and needs a source.
 _DATED = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b20\d\d\b")
 _NUMBER = re.compile(r"\d+(?:[./,]\d+)*")
@@ -49,6 +51,32 @@ def _names_differ(a: str, b: str) -> bool:
     return any("." in word or word.isdigit() for word in set(a.split()) ^ set(b.split()))
 
 
+def numbers_differ(text: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The numbers only the Vietnamese answer states, and those only the English one does."""
+    vi, en = _numbers(text["vi"]), _numbers(text["en"])
+    return sorted(vi - en), sorted(en - vi)
+
+
+def near_duplicate(a: str, b: str) -> bool:
+    """Two normalised variants close enough that the matcher cannot keep their topics apart."""
+    return bool(a and b) and fuzz.ratio(a, b) >= NEAR_DUPLICATE and not _names_differ(a, b)
+
+
+def must_mention(folder: Path) -> dict[str, list[str]]:
+    """The facts each contracted topic's Vietnamese answer must state (required-topics.yaml)."""
+    required = folder / "required-topics.yaml"
+    if not required.is_file():
+        return {}
+    contract = yaml.safe_load(required.read_text(encoding="utf-8")) or {}
+    return {str(item["id"]): [str(f) for f in item.get("must_mention") or []]
+            for item in contract.get("topics") or []}
+
+
+def missing_facts(topic: Topic, facts: list[str]) -> list[str]:
+    answer = fold(topic.answer["vi"])
+    return [fact for fact in facts if fold(fact) not in answer]
+
+
 def topic_problems(topic: Topic) -> tuple[list[str], list[str]]:
     """(errors, warnings) of one topic beyond what loading checks."""
     errors: list[str] = []
@@ -60,11 +88,10 @@ def topic_problems(topic: Topic) -> tuple[list[str], list[str]]:
     if not topic.source and any(_DATED.search(t["vi"]) for t in texts):
         errors.append(f"{where}: source: the answer states dates; say where they come from")
     for text in texts:
-        only_vi = _numbers(text["vi"]) - _numbers(text["en"])
-        only_en = _numbers(text["en"]) - _numbers(text["vi"])
+        only_vi, only_en = numbers_differ(text)
         if only_vi or only_en:
             warnings.append(f"{where}: vi and en answers state different numbers: "
-                            f"only vi {sorted(only_vi)}, only en {sorted(only_en)}")
+                            f"only vi {only_vi}, only en {only_en}")
     for lang, least in MIN_VARIANTS.items():
         have = len(topic.questions.get(lang, []))
         if have < least:
@@ -89,19 +116,14 @@ def check(config: Config) -> int:
     if lexicon is not None:
         use_lexicon(lexicon)
     warnings: list[str] = []
-    required = folder / "required-topics.yaml"
-    if required.is_file():
-        contract = yaml.safe_load(required.read_text(encoding="utf-8")) or {}
-        for item in contract.get("topics") or []:
-            topic = topics.get(item["id"])
-            if topic is None:
-                errors.append(f"{required}: topic {item['id']}: missing from the knowledge base")
-                continue
-            answer = fold(topic.answer["vi"])
-            for fact in item.get("must_mention") or []:
-                if fold(str(fact)) not in answer:
-                    errors.append(f"{topic.file}: topic {topic.id}: answer.vi: must mention "
-                                  f"{fact!r}")
+    for topic_id, facts in must_mention(folder).items():
+        topic = topics.get(topic_id)
+        if topic is None:
+            errors.append(f"required-topics.yaml: topic {topic_id}: missing from the knowledge "
+                          "base")
+            continue
+        errors += [f"{topic.file}: topic {topic.id}: answer.vi: must mention {fact!r}"
+                   for fact in missing_facts(topic, facts)]
     today = local_today(SystemClock(), config.tz)
     for topic in topics.values():
         topic_errors, topic_warnings = topic_problems(topic)
@@ -118,7 +140,7 @@ def check(config: Config) -> int:
         for q in topic.questions.get(lang, [])
     ]
     for (a, ta), (b, tb) in combinations(variants, 2):
-        if ta != tb and a and b and fuzz.ratio(a, b) >= 92 and not _names_differ(a, b):
+        if ta != tb and near_duplicate(a, b):
             warnings.append(f"near-duplicate variants in {ta} and {tb}: {a!r} ~ {b!r}")
     known = {a: ta for a, ta in variants}
     for question in refusals:

@@ -1,9 +1,10 @@
-"""Staff decisions live on every process: each one watches the approved decisions and,
-when they change, rebuilds its knowledge base off the event loop and swaps it in.
+"""Staff decisions live on every process: each one watches the approved inbox decisions
+and the knowledge edits and, when they change, rebuilds its knowledge base off the event
+loop and swaps it in.
 
-Polls every few seconds (a count and a time: one cheap query), so an approval in
-the console is answered by every worker within POLL_SECONDS plus a rebuild (the
-classifier retrains in its own process when its training texts changed).
+Polls every few seconds (two cheap queries), so an approval or an edit in the console is
+answered by every worker within POLL_SECONDS plus a rebuild (the classifier retrains in
+its own process when its training texts changed).
 """
 
 from __future__ import annotations
@@ -12,33 +13,52 @@ import asyncio
 import logging
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.core.services import Services
-from bot.faq import inbox
-from knowledge.kb import KnowledgeBase, load_with
+from bot.faq import inbox, revisions
+from knowledge.kb import KnowledgeBase
+from knowledge.overlay import LEXICON, Edits, load_live
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 3.0
 
 
+Version = tuple[int, datetime | None, int]
+
+
+async def version(session: AsyncSession) -> Version:
+    count, last = await inbox.version(session)
+    return count, last, await revisions.version(session)
+
+
+async def edits(session: AsyncSession) -> Edits:
+    """Everything the console decided that the knowledge base should take in."""
+    additions = await inbox.approved(session)
+    live = await revisions.live(session)
+    lexicon = live.pop(LEXICON, None)
+    return Edits(live, lexicon, additions.variants, additions.refusals)
+
+
 class KnowledgeWatcher:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.seen: tuple[int, datetime | None] | None = None
+        self.seen: Version | None = None
 
     async def refresh(self) -> bool:
-        """Rebuild if the approved decisions changed since last time; True if it did."""
+        """Rebuild if the console's decisions or edits changed since last time; True if so."""
         async with self.services.sessions() as session:
-            current = await inbox.version(session)
+            current = await version(session)
             if current == self.seen:
                 return False
-            additions = await inbox.approved(session)
+            found = await edits(session)
         folder = self.services.config.knowledge_path
-        kb: KnowledgeBase = await asyncio.to_thread(load_with, folder, additions.variants,
-                                                    additions.refusals)
+        kb: KnowledgeBase = await asyncio.to_thread(load_live, folder, found)
         self.services.kb = kb
         self.seen = current
-        if current[0]:
-            log.info("knowledge base rebuilt with %d staff decisions", current[0])
+        if not found.empty:
+            log.info("knowledge base rebuilt with %d decisions and %d edits (%d set aside)",
+                     current[0], len(found.topics) + bool(found.lexicon), len(kb.set_aside))
         return True
 
     async def run(self, interval: float = POLL_SECONDS) -> None:

@@ -71,3 +71,9 @@ def may_manage(role: StaffRole, owner_commune: str | None) -> bool:
     only their own commune's (a province-wide one belongs to the province)."""
     return is_province(role) or (owner_commune is not None
                                  and owner_commune == role.commune_code)
+
+
+def may_edit_knowledge(role: StaffRole | None) -> bool:
+    """The knowledge base speaks for the whole province: province staff edit it; commune
+    staff propose through the questions inbox."""
+    return is_province(role)

@@ -178,6 +178,26 @@ class QuestionDecision(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class KnowledgeRevision(Base):
+    """One console edit of a topic or of the lexicon (subject "lexicon"): who, when, the
+    version before and after, and the file version it was made over (knowledge/overlay.py
+    says which wins). The latest per subject is live; (subject, parent) is unique, so of
+    two staff saving over the same version, the second is refused, not lost."""
+
+    __tablename__ = "knowledge_revisions"
+    __table_args__ = (UniqueConstraint("subject", "parent"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), index=True)
+    parent: Mapped[int] = mapped_column(Integer)  # the revision it replaced; 0: the file
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    over: Mapped[str] = mapped_column(String(32))  # fingerprint of the file version under it
+    actor: Mapped[str] = mapped_column(String(160))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    restores: Mapped[int | None] = mapped_column(Integer)  # the revision restored, if any
+
+
 class TrainingSession(Base):
     """A training session, from knowledge/trainings.yaml or `laocai-bot training add`."""
 
