@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.catalogue import text as catalogue_text
@@ -69,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     kb_sub.add_parser("check", help="validate the knowledge files")
+    export = kb_sub.add_parser("export", help="write the live knowledge (with console edits) "
+                               "back into the YAML files")
+    export.add_argument("--to", help="write into this folder instead of the knowledge folder")
     unanswered = kb_sub.add_parser("unanswered", help="most frequent unanswered questions")
     unanswered.add_argument("--since", default="7d", help="how far back, e.g. 7d, 24h")
     feedback = kb_sub.add_parser("feedback", help="answers rated helpful / not helpful, per topic")
@@ -118,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.faq.check import check
 
             return check(config)
+        if args.command == "kb" and args.kb_command == "export":
+            return asyncio.run(_kb_export(config, args.to))
         if args.command == "kb" and args.kb_command == "unanswered":
             return asyncio.run(_kb_report(config, args.since, _print_unanswered))
         if args.command == "kb" and args.kb_command == "feedback":
@@ -279,11 +285,12 @@ async def _chat(config: Config, user: str) -> int:
 
 
 def _ask(config: Config, args: argparse.Namespace) -> int:
-    """Matcher only: no database needed, so it works on a fresh checkout."""
-    from bot.app import load_knowledge
+    """The knowledge the workers answer with (console edits included); on a fresh checkout
+    without a database, the files alone."""
+    from bot.faq.live import read_live
     from knowledge.matcher import ANSWER, SUGGEST
 
-    kb, _ = load_knowledge(config)
+    kb = asyncio.run(read_live(config))
     today = local_today(SystemClock(), config.tz)
     if args.stdin:
         questions = [line.rstrip("\n") for line in sys.stdin]
@@ -315,6 +322,20 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
             print(f"[{record['outcome']} {record['topic'] or ''} {record['score']}]\n{answer}\n")
+    return 0
+
+
+async def _kb_export(config: Config, to: str | None) -> int:
+    from bot.faq.live import read_live
+    from knowledge.export import export
+
+    kb = await read_live(config)
+    folder = config.knowledge_path
+    written = await asyncio.to_thread(export, folder, kb, Path(to) if to else folder)
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print("nothing to export: the files hold the live knowledge")
     return 0
 
 

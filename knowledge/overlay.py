@@ -129,3 +129,4 @@ def _add_variants(topics: dict[str, Topic], variants: dict[str, list[str]],
             lang = "en" if base.detect_language(text) == "en" else "vi"
             if text not in topic.questions[lang]:
                 topic.questions = {**topic.questions, lang: [*topic.questions[lang], text]}
+                topic.raw = {**topic.raw, "questions": topic.questions}  # what `kb export` writes

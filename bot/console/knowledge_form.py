@@ -4,8 +4,6 @@ and form values as the mapping a topic file would hold. Fields the form does not
 
 from __future__ import annotations
 
-import json
-from datetime import date
 from typing import Any
 
 from bot.console.render import form_text
@@ -15,11 +13,6 @@ DATED_ROWS = 3  # dated answers shown, filled ones plus empty ones to add
 OPTION_ROWS = 6
 SYNONYMS = "synonyms"
 _SEPARATOR = " = "
-
-
-def jsonable(raw: Any) -> Any:
-    """As stored (JSON): dates become 2026-06-30, like a file's dates read back."""
-    return json.loads(json.dumps(raw, ensure_ascii=False, default=str))
 
 
 def _lines(form: Any, key: str) -> list[str]:
@@ -123,11 +116,3 @@ def section_from_text(text: str, section: str) -> tuple[dict[str, Any], list[int
         else:
             entries[key.strip()] = meaning
     return entries, bad
-
-
-def valid_day(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True

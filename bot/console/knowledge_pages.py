@@ -125,8 +125,7 @@ async def _save(request: web.Request, subject: str, body: dict[str, Any],
     over = fingerprint(file_version.raw if file_version else None)
     try:
         async with app_of(request).services.sessions() as session, session.begin():
-            await revisions.save(session, subject, forms.jsonable(body),
-                                 forms.jsonable(before), over, parent, actor(request),
+            await revisions.save(session, subject, body, before, over, parent, actor(request),
                                  now_of(request), restores)
     except Refused as refused:
         review.errors.append(editing.Problem(refused.key))

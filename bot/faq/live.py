@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Config
 from bot.core.services import Services
 from bot.faq import inbox, revisions
-from knowledge.kb import KnowledgeBase
+from bot.storage.database import create_engine, session_factory, sqlite_file
+from knowledge.kb import KnowledgeBase, load_shared
 from knowledge.overlay import LEXICON, Edits, load_live
 
 log = logging.getLogger(__name__)
@@ -68,3 +72,24 @@ class KnowledgeWatcher:
             except Exception as exc:  # a broken rebuild keeps the knowledge base in use
                 log.error("knowledge refresh failed: %s", type(exc).__name__)
             await asyncio.sleep(interval)
+
+
+async def read_live(config: Config) -> KnowledgeBase:
+    """The knowledge every worker answers with, for one-off commands (`ask`, `kb export`):
+    the files alone where there is no database yet (a fresh checkout) or it is not
+    reachable, said on stderr."""
+    folder = config.knowledge_path
+    database = sqlite_file(config.database_url)
+    if database is not None and not database.exists():
+        return load_shared(folder)
+    engine = create_engine(config.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            found = await edits(session)
+    except (DBAPIError, OSError) as exc:
+        print(f"note: console edits not read ({type(exc).__name__}); answering from the files",
+              file=sys.stderr)
+        return load_shared(folder)
+    finally:
+        await engine.dispose()
+    return await asyncio.to_thread(load_live, folder, found)

@@ -3,6 +3,7 @@ live (the latest per topic, and per the lexicon). Each save and restore is audit
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,8 @@ async def save(session: AsyncSession, subject: str, body: dict[str, Any],
     latest = await current(session, subject)
     if (latest.id if latest else 0) != parent:
         raise Refused("knowledge_changed_meanwhile")
-    row = KnowledgeRevision(subject=subject, parent=parent, body=body, before=before,
+    row = KnowledgeRevision(subject=subject, parent=parent, body=_jsonable(body),
+                            before=_jsonable(before),
                             over=over, actor=actor, at=now, restores=restores)
     session.add(row)
     try:
@@ -47,6 +49,11 @@ async def save(session: AsyncSession, subject: str, body: dict[str, Any],
                            detail={"subject": subject, "revision": row.id,
                                    "restores": restores}))
     return row
+
+
+def _jsonable(raw: Any) -> Any:
+    """As JSON keeps it: a file's dates become 2026-06-30, as the files' parser reads them."""
+    return json.loads(json.dumps(raw, ensure_ascii=False, default=str))
 
 
 async def history(session: AsyncSession, subject: str) -> list[KnowledgeRevision]:
