@@ -1,12 +1,13 @@
-"""How soon a question approved in the console's inbox is answered by every process.
+"""How soon a console decision or edit is answered by every process.
 
     python bench/knowledge_live_bench.py [--rounds 3]
 
 Starts two `laocai-bot run` processes on the local PostgreSQL (their own web chat
-ports), approves "this unsure question is a way to ask topic T" as province staff
-would (the same store call the console makes), and asks each process the question
-through its web chat every 200 ms until it answers with T's answer. Prints the
-seconds from the approval's commit to each process answering; the target is 10 s.
+ports). Each round makes one change as province staff would (the same store calls
+the console makes): approves "this unsure question is a way to ask topic T", saves
+an edited answer of T, saves a new shorthand in the lexicon. Then it asks each
+process through its web chat every 200 ms until it answers the new way. Prints the
+seconds from the commit to each process answering; the target is 10 s.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -33,13 +35,16 @@ from bot.app import App, build  # noqa: E402
 from bot.channels.web import render  # noqa: E402
 from bot.config import from_mapping  # noqa: E402
 from bot.core.messages import Incoming  # noqa: E402
-from bot.faq import inbox  # noqa: E402
+from bot.faq import inbox, revisions  # noqa: E402
 from bot.storage.models import StaffRole  # noqa: E402
 from bot.time import stored_now  # noqa: E402
+from knowledge.kb import load_shared  # noqa: E402
 from knowledge.normalise import normalise  # noqa: E402
+from knowledge.overlay import LEXICON, fingerprint  # noqa: E402
 from tests.local_server import free_port  # noqa: E402
 
 TOPIC = "domain.idvn.free"
+WHAT = "domain.idvn.what"
 QUESTIONS = ["tên miền cho bọn sinh viên mới ra trường xài free được ko",
              "con gái tôi học năm hai, có được cấp địa chỉ web riêng ko tốn xu nào ko",
              "cho hỏi vụ domain tặng thanh niên còn hay hết rồi vậy"]
@@ -68,16 +73,57 @@ async def answered(http: aiohttp.ClientSession, port: int, question: str, expect
     return float("inf")
 
 
-async def expected_answer(app: App, question: str) -> str:
-    """The start of the reply a process gives once it has the decision (asked here, in
+async def expected_answer(app: App, question: str, topic: str) -> str:
+    """The start of the reply a process gives once it has the change (asked here, in
     this process, after its own refresh): the topic's answer of the day, as the web shows
     it."""
     assert app.watcher is not None
     await app.watcher.refresh()
     replies = await app.conversation.handle(Incoming(
         "web", f"bench-{time.monotonic_ns()}", "bench", text=question))
-    assert app.services.kb.matcher.match(question).topic == TOPIC
+    assert app.services.kb.matcher.match(question).topic == topic
+    assert not app.services.kb.set_aside
     return str(render(replies[0])["text"])[:40]
+
+
+async def approve_variant(app: App, n: int) -> tuple[str, str]:
+    question = QUESTIONS[n % len(QUESTIONS)]
+    role = StaffRole(channel="web", channel_user_id="bench-boss", role="province")
+    async with app.services.sessions() as session, session.begin():
+        await inbox.decide(session, role, "web:bench-boss", normalise(question), question,
+                           inbox.Decision.VARIANT, TOPIC, set(app.services.kb.topics), {},
+                           stored_now(app.services.clock))
+    return question, TOPIC
+
+
+async def edit_answer(app: App, n: int) -> tuple[str, str]:
+    raw = app.services.kb.topics[TOPIC].raw
+    answer = re.sub(r"^Bản sửa số \d+\. ", "", raw["answer"]["vi"])
+    body = {**raw, "answer": {**raw["answer"], "vi": f"Bản sửa số {n + 1}. {answer}"}}
+    await _save(app, TOPIC, body, raw)
+    return "id.vn có miễn phí không", TOPIC  # answered with the new wording
+
+
+async def edit_lexicon(app: App, n: int) -> tuple[str, str]:
+    raw = app.services.kb.lexicon_raw or {}
+    shorthand = f"tmcn{'xyzw'[n % 4]}"  # a new word each round
+    body = {**raw, "abbreviations": {**raw["abbreviations"], shorthand: "ten mien ca nhan"}}
+    await _save(app, LEXICON, body, raw)
+    return f"{shorthand} la gi", WHAT
+
+
+async def _save(app: App, subject: str, body: dict, before: dict) -> None:
+    """As the console saves: over the file's version of SUBJECT."""
+    files = load_shared(app.config.knowledge_path)
+    over = fingerprint(files.lexicon_raw if subject == LEXICON else files.topics[subject].raw)
+    async with app.services.sessions() as session, session.begin():
+        latest = await revisions.current(session, subject)
+        await revisions.save(session, subject, body, before, over, latest.id if latest else 0,
+                             "web:bench-boss", stored_now(app.services.clock))
+
+
+CHANGES = {"inbox variant": approve_variant, "answer edit": edit_answer,
+           "lexicon edit": edit_lexicon}
 
 
 async def main() -> int:
@@ -89,8 +135,7 @@ async def main() -> int:
         return 0
     app = await build(from_mapping({"database": {"url": PG_URL}, "log_level": "WARNING"},
                                    env={}))
-    role = StaffRole(channel="web", channel_user_id="bench-boss", role="province")
-    results: list[float] = []
+    results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         ports = [free_port(), free_port()]
         procs = [spawn(Path(tmp), port) for port in ports]
@@ -98,26 +143,24 @@ async def main() -> int:
             async with aiohttp.ClientSession() as http:
                 for port in ports:
                     await wait_ready(port, 60)
-                for question in QUESTIONS[:args.rounds]:
-                    async with app.services.sessions() as session, session.begin():
-                        await inbox.decide(session, role, "web:bench-boss", normalise(question),
-                                           question, inbox.Decision.VARIANT, TOPIC,
-                                           set(app.services.kb.topics), {},
-                                           stored_now(app.services.clock))
-                    since = time.monotonic()
-                    expected = await expected_answer(app, question)
-                    took = await asyncio.gather(*(answered(http, p, question, expected, since)
-                                                  for p in ports))
-                    results += took
-                    print(f"{question[:50]!r}: answered by both processes after "
-                          f"{', '.join(f'{t:.1f}' for t in took)} s", flush=True)
+                for n in range(args.rounds):
+                    for label, change in CHANGES.items():
+                        question, topic = await change(app, n)
+                        since = time.monotonic()
+                        expected = await expected_answer(app, question, topic)
+                        took = await asyncio.gather(*(
+                            answered(http, p, question, expected, since) for p in ports))
+                        results.setdefault(label, []).extend(took)
+                        print(f"{label} {n + 1}: answered by both processes after "
+                              f"{', '.join(f'{t:.1f}' for t in took)} s", flush=True)
         finally:
             for proc in procs:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait()
     await app.close()
-    print(f"median {statistics.median(results):.1f} s, worst {max(results):.1f} s "
-          f"over {len(results)} process-rounds (target ≤ 10 s)")
+    for label, took in results.items():
+        print(f"{label}: median {statistics.median(took):.1f} s, worst {max(took):.1f} s "
+              f"over {len(took)} process-rounds (target ≤ 10 s)")
     return 0
 
 

@@ -176,7 +176,7 @@ class WithoutRequestBytes(logging.Filter):
         return True
 
 
-def _settle_heap() -> None:
+def settle_heap() -> None:
     """Exempt what startup built (modules, knowledge index) from garbage collection.
 
     Otherwise every full collection walks that whole heap again while messages wait.
@@ -221,7 +221,7 @@ async def _run(config: Config, receive: bool = True, work: bool = True) -> int:
         background.append(asyncio.create_task(app.watcher.run()))
     if receive:
         background.append(asyncio.create_task(scheduler(app.services)))
-    _settle_heap()
+    settle_heap()
     log.info("ready in %.2f s", time.perf_counter() - started)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

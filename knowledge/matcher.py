@@ -15,13 +15,15 @@ so the cost grows with the overlap, not with the size of the knowledge base.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -73,6 +75,9 @@ class Match:
         return [topic for topic, _ in self.ranked[:3]]
 
 
+MAX_CORRECTIONS = 16384  # typo corrections remembered per matcher
+
+
 @lru_cache(maxsize=65536)
 def _fold_word(word: str) -> str:
     """Words repeat across thousands of variants: a rebuild (a console draft) folds each once."""
@@ -85,6 +90,34 @@ def _features(tokens: Sequence[str]) -> list[str]:
     return feats
 
 
+@dataclass(frozen=True)
+class _TopicRead:
+    """One topic's texts, normalised once: what a rebuild with one topic changed reuses."""
+
+    texts: tuple[str, ...]  # normalised variants
+    feats: tuple[list[str], ...]  # features per variant
+    bag: frozenset[str]  # every variant's features
+    extra: frozenset[str]  # features only its supporting texts (answers) have
+    words: frozenset[tuple[str, str]]  # (folded, as written) of every word
+
+
+def _read_topic(variants: Sequence[str], support: Sequence[str]) -> _TopicRead:
+    words = {(_fold_word(word), word) for text in (*variants, *support)
+             for word in _WORD.findall(text.lower())}
+    texts: list[str] = []
+    feats: list[list[str]] = []
+    for text in variants:
+        norm = normalise(text)
+        if norm:
+            texts.append(norm)
+            feats.append(_features(norm.split()))
+    bag = frozenset(itertools.chain.from_iterable(feats))
+    extra: set[str] = set()
+    for text in support:
+        extra.update(_features(normalise(text).split()))
+    return _TopicRead(tuple(texts), tuple(feats), bag, frozenset(extra - bag), frozenset(words))
+
+
 class Matcher:
     """Built once from (topic id, question variants) pairs; `match` is read-only."""
 
@@ -95,83 +128,153 @@ class Matcher:
     ) -> None:
         """TOPICS yields (id, question variants, supporting texts such as answers)."""
         self.thresholds = thresholds or Thresholds()
-        self.topic_ids: list[str] = []
-        self.variant_topic: list[int] = []
-        self.variant_text: list[str] = []
+        self._assemble({tid: _read_topic(variants, support) for tid, variants, support in topics})
+
+    def with_topic(self, topic_id: str, variants: Sequence[str], support: Sequence[str]
+                   ) -> Matcher:
+        """This matcher with one topic replaced (or added): the console's "try a question".
+        Scores as a full build would; a replaced topic recomputes only the features its
+        old or new version has (a few ms), a new topic rebuilds the indexes."""
+        read = _read_topic(variants, support)
+        draft = copy.copy(self)
+        draft._corrections = {}
+        if topic_id in self._reads:
+            draft._replace(self.topic_ids.index(topic_id), read)
+        else:
+            draft._assemble({**self._reads, topic_id: read})
+        return draft
+
+    def _replace(self, tid: int, read: _TopicRead) -> None:
+        """Copy-on-write: every container changed here is a new one; the rest is shared."""
+        topic_id = self.topic_ids[tid]
+        old = self._reads[topic_id]
+        self._reads = {**self._reads, topic_id: read}
+        gone = {vid for vid, t in enumerate(self.variant_topic) if t == tid} - self._dead
+        self._dead = self._dead | gone
+        first = len(self.variant_topic)
+        self.variant_topic = [*self.variant_topic, *([tid] * len(read.texts))]
+        self.variant_text = [*self.variant_text, *read.texts]
+        self._variant_feats = [*self._variant_feats, *read.feats]
+        changed = self._reweigh(old.bag | old.extra, read.bag | read.extra)
+        added: dict[str, list[int]] = defaultdict(list)
+        for i, feats in enumerate(read.feats):
+            for feat in feats:
+                added[feat].append(first + i)
+        touched = {f for vid in gone for f in self._variant_feats[vid]} | set(added)
+        self.postings = dict(self.postings)
+        for feat in touched:
+            kept = [v for v in self.postings.get(feat, ()) if v not in gone]
+            self._set(self.postings, feat, kept + added.get(feat, []))
+        self.variant_weight = [*self.variant_weight, *([0.0] * len(read.texts))]
+        stale = {vid for f in changed | touched for vid in self.postings.get(f, ())}
+        weight = self.idf.__getitem__
+        for vid in stale:
+            self.variant_weight[vid] = sum(map(weight, self._variant_feats[vid])) or 1.0
+        self.topic_postings = dict(self.topic_postings)
+        for feat in old.bag | old.extra | read.bag | read.extra:
+            share = 1.0 if feat in read.bag else SUPPORT_DISCOUNT if feat in read.extra else 0
+            kept_topics = [(t, s) for t, s in self.topic_postings.get(feat, ()) if t != tid]
+            self._set(self.topic_postings, feat, kept_topics + ([(tid, share)] if share else []))
+        self._accents()
+        self.vocabulary = sorted(f for f in self.idf if "_" not in f and len(f) >= 3)
+
+    @staticmethod
+    def _set(index: dict[str, list[Any]], feat: str, entries: list[Any]) -> None:
+        if entries:
+            index[feat] = entries
+        else:
+            index.pop(feat, None)
+
+    def _reweigh(self, old: frozenset[str], new: frozenset[str]) -> set[str]:
+        """New document frequencies and weights for the features one topic gained or lost,
+        and for the pairs made of those words; returns the features whose weight changed."""
+        self._df = self._df.copy()
+        self._df.subtract(old - new)
+        self._df.update(new - old)
+        self.idf = dict(self.idf)
+        n_topics = max(len(self.topic_ids), 1)
+        changed = set(old ^ new)
+        for feat in [f for f in changed if "_" not in f]:
+            self._weigh_word(feat, n_topics)
+        words = {f for f in changed if "_" not in f}
+        pairs = {f for f in self._df if "_" in f and (f in changed or set(f.split("_", 1)) & words)}
+        pairs |= {f for f in changed if "_" in f}
+        for feat in pairs:
+            self._weigh_pair(feat, n_topics)
+        return changed | pairs
+
+    def _assemble(self, reads: dict[str, _TopicRead]) -> None:
+        self._reads = reads
+        self._dead: frozenset[int] | set[int] = frozenset()  # variants of replaced versions
+        self.topic_ids: list[str] = list(reads)
+        self.variant_topic: list[int] = [i for i, r in enumerate(reads.values()) for _ in r.texts]
+        self.variant_text: list[str] = [t for r in reads.values() for t in r.texts]
+        self._variant_feats: list[list[str]] = [f for r in reads.values() for f in r.feats]
+        self._accents()
+        # Per matcher, so the drafts the console tries do not evict the live matcher's
+        # corrections; a plain dict, not a cycle, so a draft is freed as soon as it is done.
+        self._corrections: dict[str, tuple[str, bool]] = {}
+        topic_feats = [r.bag for r in reads.values()]
+        support_feats = [r.extra for r in reads.values()]
+        self._weigh(topic_feats, support_feats)
+        self._index(self._variant_feats, topic_feats, support_feats)
+
+    def _accents(self) -> None:
         # Accented spellings seen per folded word: "máy" (machine) typed by a
         # user must not count as the knowledge base's "mấy" (how many).
         self.accent_forms: dict[str, set[str]] = defaultdict(set)
-        # Per matcher, so the drafts the console tries do not evict (or keep alive) the
-        # live matcher's corrections.
-        self._correct = lru_cache(maxsize=16384)(self._correct_typo)
-        variant_feats, topic_feats, support_feats = self._read(topics)
-        self._weigh(topic_feats, support_feats)
-        self._index(variant_feats, topic_feats, support_feats)
+        for read in self._reads.values():
+            for folded, word in read.words:
+                self.accent_forms[folded].add(word)
 
-    def _read(self, topics: Iterable[tuple[str, Sequence[str], Sequence[str]]]
-              ) -> tuple[list[list[str]], list[set[str]], list[set[str]]]:
-        """Normalise every variant once: features per variant, per topic, per topic's answer."""
-        variant_feats: list[list[str]] = []
-        topic_feats: list[set[str]] = []
-        support_feats: list[set[str]] = []
-        for topic_id, variants, support in topics:
-            for text in (*variants, *support):
-                for word in _WORD.findall(text.lower()):
-                    self.accent_forms[_fold_word(word)].add(word)
-            index = len(self.topic_ids)
-            self.topic_ids.append(topic_id)
-            bag: set[str] = set()
-            for text in variants:
-                norm = normalise(text)
-                if not norm:
-                    continue
-                feats = _features(norm.split())
-                self.variant_topic.append(index)
-                self.variant_text.append(norm)
-                variant_feats.append(feats)
-                bag.update(feats)
-            topic_feats.append(bag)
-            extra: set[str] = set()
-            for text in support:
-                extra.update(_features(normalise(text).split()))
-            support_feats.append(extra - bag)
-        return variant_feats, topic_feats, support_feats
-
-    def _weigh(self, topic_feats: list[set[str]], support_feats: list[set[str]]) -> None:
+    def _weigh(self, topic_feats: Sequence[frozenset[str]],
+               support_feats: Sequence[frozenset[str]]) -> None:
         """IDF over topics; filler words and numbers damped; pairs from their words."""
         n_topics = max(len(self.topic_ids), 1)
-        df: dict[str, int] = defaultdict(int)
-        for bag, extra in zip(topic_feats, support_feats, strict=True):
-            for feat in bag | extra:
-                df[feat] += 1
+        self._df = Counter(itertools.chain.from_iterable(
+            bag | extra for bag, extra in zip(topic_feats, support_feats, strict=True)))
         self.idf: dict[str, float] = {}
-        for feat, count in df.items():
+        for feat in self._df:
+            if "_" not in feat:
+                self._weigh_word(feat, n_topics)
+        for feat in self._df:
             if "_" in feat:
-                continue
-            weight = math.log(1.0 + n_topics / count)
-            if feat in STOPWORDS:
-                weight *= 0.15
-            elif _NUMBER.match(feat):
-                weight *= 0.6
-            self.idf[feat] = weight
-        # A pair of syllables ("giấy tờ") weighs the geometric mean of its own
-        # rarity and its words' weight, so filler pairs ("tờ gì") stay light.
-        for feat, count in df.items():
-            if "_" in feat:
-                left, right = feat.split("_", 1)
-                words = (self.idf.get(left, 0.0) + self.idf.get(right, 0.0)) / 2
-                self.idf[feat] = math.sqrt(math.log(1.0 + n_topics / count) * words)
+                self._weigh_pair(feat, n_topics)
         self.unknown_weight = math.log(1.0 + n_topics / 1.0) * 0.9
 
-    def _index(self, variant_feats: list[list[str]], topic_feats: list[set[str]],
-               support_feats: list[set[str]]) -> None:
+    def _weigh_word(self, feat: str, n_topics: int) -> None:
+        count = self._df.get(feat, 0)
+        if count <= 0:
+            self.idf.pop(feat, None)
+            return
+        weight = math.log(1.0 + n_topics / count)
+        if feat in STOPWORDS:
+            weight *= 0.15
+        elif _NUMBER.match(feat):
+            weight *= 0.6
+        self.idf[feat] = weight
+
+    def _weigh_pair(self, feat: str, n_topics: int) -> None:
+        """A pair of syllables ("giấy tờ") weighs the geometric mean of its own rarity and
+        its words' weight, so filler pairs ("tờ gì") stay light."""
+        count = self._df.get(feat, 0)
+        if count <= 0:
+            self.idf.pop(feat, None)
+            return
+        left, right = feat.split("_", 1)
+        words = (self.idf.get(left, 0.0) + self.idf.get(right, 0.0)) / 2
+        self.idf[feat] = math.sqrt(math.log(1.0 + n_topics / count) * words)
+
+    def _index(self, variant_feats: list[list[str]], topic_feats: Sequence[frozenset[str]],
+               support_feats: Sequence[frozenset[str]]) -> None:
         """Inverted indexes: a query touches only the variants and topics sharing a feature."""
         self.postings: dict[str, list[int]] = defaultdict(list)
-        self.variant_weight: list[float] = []
         for vid, feats in enumerate(variant_feats):
             for feat in feats:
                 self.postings[feat].append(vid)
-            self.variant_weight.append(sum(self.idf[f] for f in feats) or 1.0)
+        weight = self.idf.__getitem__
+        self.variant_weight: list[float] = [sum(map(weight, feats)) or 1.0
+                                            for feats in variant_feats]
         # Topic-level postings: a question may mix words from several variants
         # of one topic, or use words that only its answer contains (discounted).
         self.topic_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -183,6 +286,14 @@ class Matcher:
         self.vocabulary = sorted(f for f in self.idf if "_" not in f and len(f) >= 3)
 
     # -- query side ---------------------------------------------------------
+
+    def _correct(self, token: str) -> tuple[str, bool]:
+        found = self._corrections.get(token)
+        if found is None:
+            found = self._correct_typo(token)
+            if len(self._corrections) < MAX_CORRECTIONS:
+                self._corrections[token] = found
+        return found
 
     def _correct_typo(self, token: str) -> tuple[str, bool]:
         """Map a typo onto a known syllable (one edit for short words, two for long)."""

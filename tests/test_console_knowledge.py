@@ -4,6 +4,7 @@ without a restart; a bad edit is refused with its reason; every edit can be undo
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from bot.storage.models import AuditEntry, KnowledgeRevision
 from .conftest import Chat
 from .support import CAM_DUONG, grant
 from .test_console import signed_in
+from .test_console_inbox import asked_in
 from .test_console_trainings import post
 
 ID_VN = "domain.idvn.free"
@@ -129,8 +131,10 @@ async def test_try_a_question_shows_the_draft_before_it_is_saved(app, province):
 
 async def test_a_new_topic_from_the_inbox_is_answered(app, province):
     question = "xã mình có lớp tin học cho người cao tuổi không"
-    page = await (await province.get("/staff/knowledge/new", params={"question": question})
-                  ).text()
+    await asked_in(app, CAM_DUONG, "ong_ba", question)
+    inbox = await (await province.get("/staff/questions/inbox")).text()
+    link = re.search(r'href="(/staff/knowledge/new\?question=[^"]+)"', inbox).group(1)
+    page = await (await province.get(html.unescape(link))).text()
     assert question in page
     form = {"id": "local.elderly_class", "category": "training", "questions_vi": question,
             "questions_en": "is there a computer class for older people",

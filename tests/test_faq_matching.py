@@ -9,7 +9,7 @@ import pytest
 from bot.config import PACKAGE_KNOWLEDGE
 from knowledge import kb as knowledge_base
 from knowledge.evaluation import evaluate, read_eval
-from knowledge.matcher import ANSWER, FALLBACK
+from knowledge.matcher import ANSWER, FALLBACK, Matcher
 
 from .conftest import ROOT
 
@@ -93,3 +93,19 @@ def test_the_1510_event_is_past_after_the_day(kb) -> None:
     topic = kb.topics["campaign.event_1510"]
     assert "đã diễn ra" in topic.answer_for("vi", date(2025, 10, 16))
     assert "đã diễn ra" not in topic.answer_for("vi", date(2025, 10, 14))
+
+
+@pytest.mark.parametrize("topic_id", ["domain.idvn.free", "nq57.what", "a.new.topic"])
+def test_a_draft_scores_exactly_as_a_full_rebuild_would(kb, topic_id: str) -> None:
+    """The console's "try a question" derives the draft matcher from the live one."""
+    variants = ["lớp tin học cho người cao tuổi ở xã", "id.vn mien phi cho sinh vien ko"]
+    support = ["Xin hỏi cán bộ xã về lớp học cho người cao tuổi."]
+    live = kb.matcher.lexical
+    draft = live.with_topic(topic_id, variants, support)
+    topics = {t.id: (t.all_variants(), list(t.answer.values())) for t in kb.topics.values()}
+    topics[topic_id] = (variants, support)
+    full = Matcher((tid, v, s) for tid, (v, s) in topics.items())
+    for question in ("lop tin hoc nguoi cao tuoi", "id.vn có miễn phí không",
+                     "nghị quyết 57 là gì", "sinh vien dk id.vn free ko"):
+        assert sorted(draft.score(question)) == sorted(full.score(question)), question
+    assert live.score("lop tin hoc nguoi cao tuoi") != full.score("lop tin hoc nguoi cao tuoi")

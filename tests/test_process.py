@@ -51,6 +51,11 @@ class BotProcess:
                 await asyncio.sleep(0.05)
         raise AssertionError("bot did not become ready")
 
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+
     async def send(self, **body: object) -> list[dict]:
         async with aiohttp.ClientSession() as http, http.post(
             f"http://127.0.0.1:{self.port}/api/message",
@@ -99,9 +104,7 @@ async def test_a_form_interrupted_by_kill_9_continues_at_the_same_step(bot_dir: 
         replies = await bot.send(text="bac ha")
         assert "Đã chọn Xã Bắc Hà" in replies[0]["text"]
     finally:
-        bot.proc.kill()
-        bot.proc.wait()
-        bot.proc.stdout.close()
+        bot.stop()
 
 
 def cli(*args: str, cwd: Path | None = None, stdin: str | None = None,
@@ -203,6 +206,4 @@ async def test_a_sign_up_interrupted_by_kill_9_resumes_at_the_phone_step(bot_dir
         replies = await bot.send(text="0912345678")
         assert "Họ tên: Nguyễn Văn An" in replies[-1]["text"]
     finally:
-        bot.proc.kill()
-        bot.proc.wait()
-        bot.proc.stdout.close()
+        bot.stop()

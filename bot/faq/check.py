@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 
@@ -63,10 +64,16 @@ def near_duplicate(a: str, b: str) -> bool:
 
 
 def must_mention(folder: Path) -> dict[str, list[str]]:
-    """The facts each contracted topic's Vietnamese answer must state (required-topics.yaml)."""
+    """The facts each contracted topic's Vietnamese answer must state (required-topics.yaml),
+    read again only when the file changed: the console checks every draft against it."""
     required = folder / "required-topics.yaml"
     if not required.is_file():
         return {}
+    return _contract(required, required.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _contract(required: Path, _stamp: int) -> dict[str, list[str]]:
     contract = yaml.safe_load(required.read_text(encoding="utf-8")) or {}
     return {str(item["id"]): [str(f) for f in item.get("must_mention") or []]
             for item in contract.get("topics") or []}

@@ -23,7 +23,7 @@ from bot.faq.check import (
     numbers_differ,
     topic_problems,
 )
-from knowledge.kb import LANGUAGES, KnowledgeBase, Topic, lexical_matcher, parse_topic
+from knowledge.kb import LANGUAGES, KnowledgeBase, Topic, parse_topic
 from knowledge.lexicon import lexicon_from_data
 from knowledge.matcher import Match
 from knowledge.normalise import normalise
@@ -152,12 +152,12 @@ class Trial:
 
 
 def try_question(kb: KnowledgeBase, draft: Topic | None, question: str) -> Trial:
-    """The live matcher rebuilt with DRAFT (~75 ms); the learned scorer is the live one
-    until the save retrains it, so a brand-new variant counts through the lexical side."""
+    """The live matcher with DRAFT in place (only the draft is normalised again); the
+    learned scorer is the live one until the save retrains it, so a brand-new way to ask
+    counts through the lexical side."""
     if draft is None:
         return Trial(question, kb.matcher.match(question))
-    topics = {**kb.topics, draft.id: draft}
     live = kb.matcher
-    lexical = lexical_matcher(topics, live.lexical.thresholds)
+    lexical = live.lexical.with_topic(draft.id, draft.all_variants(), list(draft.answer.values()))
     policy = live.policy if live.learned is not None else None
     return Trial(question, Understanding(lexical, live.learned, policy).match(question))
