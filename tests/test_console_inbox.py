@@ -4,6 +4,8 @@ propose, the province approves."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from bot.storage.models import User
@@ -104,3 +106,16 @@ async def test_without_new_decisions_the_knowledge_base_is_not_rebuilt(app):
     async with app.services.sessions() as session:
         assert await session.scalar(select(User).where(User.channel_user_id == "r1"))
     assert await app.watcher.refresh() is False  # no decisions: nothing rebuilt
+
+
+async def test_the_same_question_typed_differently_is_one_group(app, browser):
+    await asked_in(app, CAM_DUONG, "sv1", UNSURE)
+    await asked_in(app, SA_PA, "sv2", "ad ơi " + UNSURE.replace("bọn", "tụi"))
+    await asked_in(app, SA_PA, "sv3", "cho hỏi id.vn và biz.vn khác nhau thế nào vậy ad")
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    page = await (await browser.get("/staff/questions/inbox")).text()
+    rows = re.findall(r"<tr><td>([^<]*)", page)
+    assert sum("mới ra trường" in row for row in rows) == 1
+    assert "(và 1 cách viết tương tự)" in page
+    assert "id.vn và biz.vn khác nhau" in page  # a different question stays apart

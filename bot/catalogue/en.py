@@ -547,4 +547,5 @@ MESSAGES: dict[str, str] = {
     "knowledge_bad_line": "Line {line} is not of the form: word = meaning.",
     "knowledge_numbers_differ": "The Vietnamese and English answers state different numbers: only Vietnamese has {vi}; only English has {en}.",
     "inbox_new_topic": "Answer with a new topic",
+    "inbox_similar": "(and {n} similar wordings)",
 }

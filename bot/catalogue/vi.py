@@ -557,4 +557,5 @@ MESSAGES: dict[str, str] = {
     "knowledge_bad_line": "Dòng {line} không có dạng: từ = nghĩa.",
     "knowledge_numbers_differ": "Câu trả lời tiếng Việt và tiếng Anh nêu các con số khác nhau: chỉ bản tiếng Việt có {vi}; chỉ bản tiếng Anh có {en}.",
     "inbox_new_topic": "Trả lời bằng chủ đề mới",
+    "inbox_similar": "(và {n} cách viết tương tự)",
 }

@@ -47,7 +47,7 @@ def _numbers(text: str) -> set[str]:
     return out
 
 
-def _names_differ(a: str, b: str) -> bool:
+def names_differ(a: str, b: str) -> bool:
     """'id.vn có miễn phí không' vs 'biz.vn có miễn phí không': parallel, not duplicates."""
     return any("." in word or word.isdigit() for word in set(a.split()) ^ set(b.split()))
 
@@ -60,7 +60,7 @@ def numbers_differ(text: dict[str, str]) -> tuple[list[str], list[str]]:
 
 def near_duplicate(a: str, b: str) -> bool:
     """Two normalised variants close enough that the matcher cannot keep their topics apart."""
-    return bool(a and b) and fuzz.ratio(a, b) >= NEAR_DUPLICATE and not _names_differ(a, b)
+    return bool(a and b) and fuzz.ratio(a, b) >= NEAR_DUPLICATE and not names_differ(a, b)
 
 
 def must_mention(folder: Path) -> dict[str, list[str]]:

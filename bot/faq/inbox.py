@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.refused import Refused
+from bot.faq.check import names_differ
 from bot.faq.followups import FollowupKind
 from bot.staff.scope import is_province, narrowed
 from bot.storage.models import (
@@ -30,6 +32,8 @@ from bot.storage.models import (
 from knowledge.matcher import FALLBACK, SUGGEST
 
 MAX_GROUPS = 50
+MERGE_WINDOW = 500  # the most asked groups compared for similar wording
+SIMILAR = 90  # rapidfuzz token_sort_ratio of two normalised questions
 
 
 class Decision(StrEnum):
@@ -54,6 +58,7 @@ class Group:
     unhelpful: int = 0
     chosen: Counter[str] = field(default_factory=Counter)  # topics people picked after it
     proposal: QuestionDecision | None = None
+    similar: int = 0  # other wordings merged into this group
 
     @property
     def suggested_topic(self) -> str | None:
@@ -95,7 +100,33 @@ async def groups(session: AsyncSession, role: StaffRole, start: datetime, end: d
         group.proposal = decision
         out.append(group)
     out.sort(key=lambda g: (-g.count, g.normalised))
-    return out[:MAX_GROUPS]
+    return _similar_merged(out)[:MAX_GROUPS]
+
+
+def _similar_merged(groups: list[Group]) -> list[Group]:
+    """Groups whose texts differ by a typo or word order ("id vn free ko" / "id.vn free
+    khong") merged into the most asked one, among the MERGE_WINDOW most asked groups."""
+    kept: list[Group] = []
+    texts: list[str] = []
+    for group in groups[:MERGE_WINDOW]:
+        found = process.extractOne(group.normalised, texts, scorer=fuzz.token_sort_ratio,
+                                   score_cutoff=SIMILAR) if texts else None
+        if found is None or names_differ(group.normalised, found[0]):
+            kept.append(group)
+            texts.append(group.normalised)
+        else:
+            _absorb(kept[found[2]], group)
+    return kept + groups[MERGE_WINDOW:]
+
+
+def _absorb(into: Group, other: Group) -> None:
+    into.count += other.count
+    into.communes.update(other.communes)
+    into.unhelpful += other.unhelpful
+    into.chosen.update(other.chosen)
+    into.similar += 1
+    into.first = min(d for d in (into.first, other.first) if d is not None)
+    into.last = max(d for d in (into.last, other.last) if d is not None)
 
 
 async def _followups(session: AsyncSession, found: dict[str, Group],
