@@ -38,7 +38,7 @@ from bot.core.messages import Incoming  # noqa: E402
 from bot.faq import inbox, revisions  # noqa: E402
 from bot.storage.models import StaffRole  # noqa: E402
 from bot.time import stored_now  # noqa: E402
-from knowledge.kb import load_shared  # noqa: E402
+from knowledge.kb import deployed  # noqa: E402
 from knowledge.normalise import normalise  # noqa: E402
 from knowledge.overlay import LEXICON, fingerprint  # noqa: E402
 from tests.local_server import free_port  # noqa: E402
@@ -114,7 +114,7 @@ async def edit_lexicon(app: App, n: int) -> tuple[str, str]:
 
 async def _save(app: App, subject: str, body: dict, before: dict) -> None:
     """As the console saves: over the file's version of SUBJECT."""
-    files = load_shared(app.config.knowledge_path)
+    files = deployed(app.config.knowledge_path)
     over = fingerprint(files.lexicon_raw if subject == LEXICON else files.topics[subject].raw)
     async with app.services.sessions() as session, session.begin():
         latest = await revisions.current(session, subject)

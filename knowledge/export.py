@@ -16,7 +16,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from knowledge.kb import LEXICON_FILE, OUT_OF_SCOPE_FILE, KnowledgeBase, load_shared
+from knowledge.kb import LEXICON_FILE, OUT_OF_SCOPE_FILE, KnowledgeBase, deployed
 from knowledge.overlay import CONSOLE_FILE, fingerprint
 
 _DATES = ("review_by", "valid_until")
@@ -50,13 +50,13 @@ def _as_written(value: Any, key: str = "") -> Any:
 def export(folder: Path, kb: KnowledgeBase, out: Path) -> list[Path]:
     """Write KB's topics, lexicon and refusals that differ from FOLDER's files into OUT
     (FOLDER itself, or a copy); return the files written."""
-    files = load_shared(folder)
+    files = deployed(folder)
     yaml = _yaml()
     changed: dict[str, list[dict[str, Any]]] = {}
     for topic in kb.topics.values():
-        deployed = files.topics.get(topic.id)
-        if fingerprint(topic.raw) != fingerprint(deployed.raw if deployed else None):
-            relative = str(Path(deployed.file).relative_to(folder)) if deployed else CONSOLE_FILE
+        in_file = files.topics.get(topic.id)
+        if fingerprint(topic.raw) != fingerprint(in_file.raw if in_file else None):
+            relative = str(Path(in_file.file).relative_to(folder)) if in_file else CONSOLE_FILE
             changed.setdefault(relative, []).append(topic.raw)
     written = [_topics_file(yaml, folder, out, rel, raws) for rel, raws in changed.items()]
     if kb.lexicon_raw is not None and fingerprint(kb.lexicon_raw) != fingerprint(

@@ -19,7 +19,7 @@ from knowledge.errors import KnowledgeError, yaml_problem
 from knowledge.folding import fold, has_vietnamese_marks
 from knowledge.lexicon import Lexicon, read_lexicon
 from knowledge.matcher import Matcher, Thresholds
-from knowledge.normalise import normalise, use_lexicon
+from knowledge.normalise import active_lexicon, normalise, use_lexicon
 from knowledge.understanding import Policy, Understanding
 
 __all__ = [
@@ -392,14 +392,28 @@ def load_shared(folder: Path) -> KnowledgeBase:
     Tests and CLI commands build many apps in one process; each would otherwise
     rebuild the index and reload the classifier.
     """
+    kb = _cached(folder)
+    if kb.lexicon is not None:
+        use_lexicon(kb.lexicon)
+    return kb
+
+
+def deployed(folder: Path) -> KnowledgeBase:
+    """FOLDER's files as deployed (cached while unchanged), for comparing the console's
+    edits with them, leaving the lexicon in use alone (a console edit of it may be live)."""
+    active = active_lexicon()
+    kb = _cached(folder)
+    if active is not None:
+        use_lexicon(active)
+    return kb
+
+
+def _cached(folder: Path) -> KnowledgeBase:
     key = (folder.resolve(), _stamp(folder))
     if key not in _LOADED:
         _LOADED.clear()
         _LOADED[key] = load(folder)
-    kb = _LOADED[key]
-    if kb.lexicon is not None:
-        use_lexicon(kb.lexicon)
-    return kb
+    return _LOADED[key]
 
 
 def load(folder: Path, thresholds: Thresholds | None = None, learned: bool = True) -> KnowledgeBase:

@@ -57,6 +57,10 @@ def use_lexicon(lexicon: Lexicon) -> None:
     normalise.cache_clear()
 
 
+def active_lexicon() -> Lexicon | None:
+    return _Active.lexicon
+
+
 def _lexicon() -> Lexicon:
     if _Active.lexicon is None:
         _Active.lexicon = load_lexicon(PACKAGE_LEXICON)

@@ -21,6 +21,7 @@ from knowledge.kb import (
     KnowledgeBase,
     Topic,
     build,
+    deployed,
     load_shared,
     parse_topic,
     read_folder,
@@ -72,9 +73,9 @@ def console_file(folder: Path) -> str:
 def load_live(folder: Path, edits: Edits) -> KnowledgeBase:
     """FOLDER's knowledge base with the console's edits and decisions; the files are not
     touched. An edit that no longer applies is set aside (kb.set_aside), never fatal."""
-    base = load_shared(folder)
     if edits.empty:
-        return base
+        return load_shared(folder)
+    base = deployed(folder)
     topics, lexicon, file_refusals, problems = read_folder(folder)
     if problems:
         raise KnowledgeError(problems)

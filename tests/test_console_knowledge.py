@@ -160,6 +160,9 @@ async def test_the_lexicon_learns_a_new_shorthand(app, province):
                                            "parent": parent_on(page)})
     assert saved.status == 303
     assert app.services.kb.matcher.match("tmcn la gi").topic == "domain.idvn.what"
+    answer = app.services.kb.topics[ID_VN].answer["en"] + " Edited."
+    assert (await post(province, URL, form_of(app, answer_en=answer))).status == 303
+    assert app.services.kb.matcher.match("tmcn la gi").topic == "domain.idvn.what"  # kept
 
 
 async def test_commune_staff_cannot_open_or_post_the_knowledge_editor(app, browser):

@@ -30,7 +30,7 @@ from bot.faq import editing, revisions
 from bot.staff.scope import may_edit_knowledge
 from bot.storage.models import KnowledgeRevision
 from bot.time import show
-from knowledge.kb import KnowledgeBase, load_shared
+from knowledge.kb import KnowledgeBase, deployed
 from knowledge.lexicon import SECTIONS
 from knowledge.overlay import LEXICON, fingerprint
 
@@ -48,7 +48,7 @@ def _kb(request: web.Request) -> KnowledgeBase:
 
 def _file_kb(request: web.Request) -> KnowledgeBase:
     """The files as deployed, without the console's edits (cached while unchanged)."""
-    return load_shared(app_of(request).config.knowledge_path)
+    return deployed(app_of(request).config.knowledge_path)
 
 
 async def topics(request: web.Request) -> web.StreamResponse:
