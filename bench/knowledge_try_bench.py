@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +77,7 @@ async def main() -> int:
                 draft = {**raw, "questions": {**raw["questions"], "vi": [
                     *raw["questions"]["vi"], f"id.vn miễn phí cho sinh viên khóa {n} không"]}}
                 started = time.perf_counter()
-                topic, _review = editing.review_topic(kb, folder, draft, new=False)
+                topic, _review = editing.review_topic(kb, folder, draft, False, date.today())
                 review_s.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 editing.try_question(kb, topic, question)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -47,6 +48,8 @@ _TOPIC_FIELDS = frozenset(
 )
 LEXICON_FILE = "lexicon.yaml"
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_UNSAFE_IN_URL = re.compile(r"[\s\"'<>\\{}|^`]")
 _ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 
 
@@ -135,10 +138,19 @@ def _date(value: Any, where: str, problems: list[str]) -> date | None:
     if isinstance(value, date):
         return value
     try:
+        if not _ISO_DAY.fullmatch(str(value)):  # 3.11 would also take 20251231
+            raise ValueError(value)
         return date.fromisoformat(str(value))
     except ValueError:
         problems.append(f"{where}: {value!r} is not a date like 2025-12-31")
         return None
+
+
+def _web_address(url: str) -> bool:
+    """https, a host, and nothing a chat platform's button would refuse (spaces, quotes)."""
+    parts = urlsplit(url)
+    return (parts.scheme == "https" and bool(parts.hostname) and "@" not in parts.netloc
+            and not _UNSAFE_IN_URL.search(url))
 
 
 def _texts(value: Any, where: str, problems: list[str]) -> dict[str, str]:
@@ -201,8 +213,8 @@ def _options(items: list[Any], where: str, problems: list[str]) -> list[TopicOpt
             continue
         if item.get("action") and item["action"] not in ACTIONS:
             problems.append(f"{spot}.action: unknown action {item['action']!r}")
-        if item.get("url") and not str(item["url"]).startswith("https://"):
-            problems.append(f"{spot}.url: must start with https://")
+        if item.get("url") and not _web_address(str(item["url"])):
+            problems.append(f"{spot}.url: must be a web address like https://example.vn/page")
         options.append(TopicOption(label, item.get("topic"), item.get("url"), item.get("action")))
     return options
 

@@ -19,7 +19,8 @@ from knowledge.errors import KnowledgeError, yaml_problem
 from knowledge.folding import fold
 
 TOKEN_SECTIONS = ("abbreviations", "spelling", "english")
-SECTIONS = (*TOKEN_SECTIONS, "document_codes", "phrases", "synonyms")
+SYNONYMS = "synonyms"  # canonical → [phrases meaning it]; the other sections map word → meaning
+SECTIONS = (*TOKEN_SECTIONS, "document_codes", "phrases", SYNONYMS)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class _Reader:
                 self.code_section(value)
             elif section == "phrases":
                 self.phrase_section(value)
-            elif section == "synonyms":
+            elif section == SYNONYMS:
                 self.synonym_section(value)
             else:
                 known = ", ".join(SECTIONS)
@@ -142,8 +143,8 @@ class _Reader:
                 self.add_rewrite(key_node, key, value, "phrases")
 
     def synonym_section(self, node: yaml.Node) -> None:
-        for key_node, members in self.mapping(node, "synonyms"):
-            canonical = self.text(key_node, "synonyms")
+        for key_node, members in self.mapping(node, SYNONYMS):
+            canonical = self.text(key_node, SYNONYMS)
             if canonical is None:
                 continue
             where = f"synonyms.{canonical}"

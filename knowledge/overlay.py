@@ -30,7 +30,7 @@ from knowledge.kb import (
 from knowledge.lexicon import Lexicon, lexicon_from_data
 from knowledge.normalise import use_lexicon
 
-LEXICON = "lexicon"  # the subject of lexicon edits; topics are their own id
+LEXICON = ":lexicon"  # the subject of lexicon edits; topics are their own id, never ":"
 CONSOLE_FILE = "topics/console.yaml"  # where `kb export` puts topics made in the console
 SET_ASIDE_FILE_CHANGED = "file_changed"
 SET_ASIDE_INVALID = "invalid"

@@ -119,3 +119,11 @@ async def test_the_same_question_typed_differently_is_one_group(app, browser):
     assert sum("mới ra trường" in row for row in rows) == 1
     assert "(và 1 cách viết tương tự)" in page
     assert "id.vn và biz.vn khác nhau" in page  # a different question stays apart
+
+
+async def test_a_question_the_bot_answers_cannot_be_marked_out_of_scope(app, browser):
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    refused = await post(browser, "/staff/questions/inbox/decide",
+                         {"text": "id.vn có miễn phí không", "decision": "out_of_scope"})
+    assert refused.status == 400 and "đã là một cách hỏi" in await refused.text()

@@ -34,9 +34,11 @@ async def province(app, browser) -> TestClient:
 
 
 def form_of(app, topic: str = ID_VN, **changes: str) -> dict[str, str]:
-    """The topic's edit form as the page fills it, with CHANGES typed in."""
+    """The topic's edit form as the page fills it, with CHANGES typed in, the notes
+    ticked (the id.vn topic's 2025 dated answer is past: a note on every save)."""
     values = knowledge_form.values_of(app.services.kb.topics[topic].raw)
-    return {**{k: str(v) for k, v in values.items()}, "action": "save", **changes}
+    return {**{k: str(v) for k, v in values.items()}, "action": "save", "confirm": "1",
+            **changes}
 
 
 def parent_on(page: str) -> str:
@@ -90,8 +92,9 @@ async def test_empty_answers_and_another_topics_question_are_refused(app, provin
 
 async def test_a_very_long_answer_is_warned_then_saved_and_longer_refused(app, province):
     long = ("Câu trả lời rất dài về id.vn, 18, 23, 2 năm, 31/12/2025. " * 400)[:20_000]
-    warned = await post(province, URL, form_of(app, answer_vi=long))
-    assert warned.status == 400 and "thành 11 tin" in await warned.text()
+    warned = await post(province, URL, form_of(app, answer_vi=long, confirm=""))
+    page = await warned.text()
+    assert warned.status == 400 and "thành 11 tin" in page and "31/12/2025 đã qua hạn" in page
     assert (await post(province, URL, form_of(app, answer_vi=long, confirm="1"))).status == 303
     too_long = await post(province, "/staff/knowledge/topic/domain.idvn.what",
                           form_of(app, "domain.idvn.what", answer_en="x" * 20_001, confirm="1"))
@@ -183,3 +186,58 @@ async def test_every_knowledge_action_needs_its_csrf_token(app, province):
         assert refused.status == 403, url
     async with app.services.sessions() as session:
         assert not list(await session.scalars(select(KnowledgeRevision)))
+
+
+async def test_a_dated_answer_must_state_the_required_facts_too(app, province):
+    forever = form_of(app, dated_1_until="2027-06-30", dated_1_vi="id.vn miễn phí mãi mãi.",
+                      dated_1_en="id.vn is free forever.")
+    refused = await post(province, URL, forever)
+    page = await refused.text()
+    assert refused.status == 400 and "(dated_answers[1].vi) phải nêu: 18" in page
+    assert "mãi mãi" not in await answer_to(app, "id.vn có miễn phí không")
+
+
+async def test_long_vietnamese_answers_fit_in_one_form(app, province):
+    long = ("Đăng ký tên miền id.vn: 18, 23, 2 năm, 31/12/2025; hỏi nhà đăng ký. " * 300)
+    form = form_of(app, answer_vi=long[:19_500], answer_en=("id.vn " * 4000)[:19_500])
+    assert (await post(province, URL, form)).status == 303  # ~350 KB once percent-encoded
+
+
+async def test_a_button_to_a_malformed_address_is_refused(app, province):
+    for target in ("https://a b", 'https://evil.example/"><script>', "https://user@evil.vn",
+                   "javascript:alert(1)"):
+        refused = await post(province, URL, form_of(app, option_2_vi="Xem", option_2_en="See",
+                                                    option_2_target=target))
+        assert refused.status == 400, target
+
+
+async def test_lexicon_mistakes_are_caught_and_a_change_can_be_undone(app, province):
+    lexicon = "/staff/knowledge/lexicon?section=abbreviations"
+    page = await (await province.get(lexicon)).text()
+    lines = html.unescape(re.search(r'<textarea name="lines"[^>]*>([^<]*)</textarea>',
+                                    page).group(1))
+    parent = parent_on(page)
+    twice = await post(province, lexicon, {"lines": lines + "\nko = co", "parent": parent})
+    assert twice.status == 400 and '"ko" đã có ở một dòng trên' in html.unescape(await twice.text())
+    synonyms = "/staff/knowledge/lexicon?section=synonyms"
+    renamed = await post(province, synonyms, {"lines": "meo = id.vn, ten mien",
+                                              "parent": parent})
+    assert renamed.status == 400 and '"id.vn" là tên' in html.unescape(await renamed.text())
+    emptied = await post(province, lexicon, {"lines": "", "parent": parent})
+    assert emptied.status == 400 and "xóa 163 mục" in await emptied.text()
+    assert (await post(province, lexicon, {"lines": "", "parent": parent, "confirm": "1"})
+            ).status == 303
+    assert app.services.kb.lexicon_raw["abbreviations"] == {}
+    page = await (await province.get(lexicon)).text()
+    undo = re.search(r'action="([^"]+/lexicon/restore/\d+)"', page).group(1)
+    assert (await post(province, undo, {})).status == 303
+    assert len(app.services.kb.lexicon_raw["abbreviations"]) == 163
+
+
+async def test_a_topic_named_like_the_lexicon_is_just_a_topic(app, province):
+    form = {"id": "lexicon", "category": "bot", "questions_vi": "từ điển của bot là gì",
+            "questions_en": "what is the lexicon", "answer_vi": "Danh sách cách viết tắt.",
+            "answer_en": "A list of shorthand.", "action": "save"}
+    assert (await post(province, "/staff/knowledge/new", form)).status == 303
+    assert "lexicon" in app.services.kb.topics and not app.services.kb.set_aside
+    assert (await province.get("/staff/knowledge/lexicon")).status == 200

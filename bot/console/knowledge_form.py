@@ -4,14 +4,17 @@ and form values as the mapping a topic file would hold. Fields the form does not
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.console.render import form_text
 from knowledge.kb import ACTIONS, LANGUAGES
+from knowledge.lexicon import SYNONYMS
 
 DATED_ROWS = 3  # dated answers shown, filled ones plus empty ones to add
 OPTION_ROWS = 6
-SYNONYMS = "synonyms"
+MAX_WORDS = 60  # a lexicon key: a word or a short phrase
+MAX_MEANING = 300
 _SEPARATOR = " = "
 
 
@@ -99,20 +102,28 @@ def section_text(raw: dict[str, Any] | None, section: str) -> str:
     return "\n".join(f"{k}{_SEPARATOR}{v}" for k, v in entries.items())
 
 
-def section_from_text(text: str, section: str) -> tuple[dict[str, Any], list[int]]:
-    """Lines back to a section; the numbers of lines that are not `a = b`."""
-    entries: dict[str, Any] = {}
-    bad: list[int] = []
+@dataclass
+class Section:
+    """A lexicon section read back from its lines, with the lines that could not be."""
+
+    entries: dict[str, Any] = field(default_factory=dict)
+    bad: list[int] = field(default_factory=list)  # not `word = meaning`, or too long
+    repeated: list[tuple[int, str]] = field(default_factory=list)  # (line, word) twice
+
+
+def section_from_text(text: str, section: str) -> Section:
+    out = Section()
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        key, sep, value = line.partition("=")
-        if not (sep and key.strip() and value.strip()):
-            bad.append(number)
-            continue
-        meaning = value.strip()
-        if section == SYNONYMS:
-            entries[key.strip()] = [m.strip() for m in meaning.split(",") if m.strip()]
+        key, sep, value = (part.strip() for part in line.partition("="))
+        if not (sep and key and value) or "=" in value or len(key) > MAX_WORDS \
+                or len(value) > MAX_MEANING:
+            out.bad.append(number)
+        elif key in out.entries:
+            out.repeated.append((number, key))
+        elif section == SYNONYMS:
+            out.entries[key] = [m.strip() for m in value.split(",") if m.strip()]
         else:
-            entries[key.strip()] = meaning
-    return entries, bad
+            out.entries[key] = value
+    return out

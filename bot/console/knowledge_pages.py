@@ -6,6 +6,7 @@ within seconds (bot/faq/live.py); any change can be undone from the history."""
 from __future__ import annotations
 
 import difflib
+from datetime import date
 from typing import Any
 
 import yaml
@@ -29,7 +30,7 @@ from bot.core.refused import Refused
 from bot.faq import editing, revisions
 from bot.staff.scope import may_edit_knowledge
 from bot.storage.models import KnowledgeRevision
-from bot.time import show
+from bot.time import local_today, show
 from knowledge.kb import KnowledgeBase, deployed
 from knowledge.lexicon import SECTIONS
 from knowledge.overlay import LEXICON, fingerprint
@@ -85,6 +86,11 @@ async def topic_page(request: web.Request, values: dict[str, Any] | None = None,
                   **_shared(request))
 
 
+def _today(request: web.Request) -> date:
+    app = app_of(request)
+    return local_today(app.services.clock, app.config.tz)
+
+
 def _shared(request: web.Request) -> dict[str, Any]:
     return {"saved": request.query.get("saved") == "1", "show": show,
             "tz": app_of(request).config.tz, "question": request.query.get("question", "")[:500]}
@@ -108,7 +114,7 @@ async def topic_post(request: web.Request) -> web.StreamResponse:
     raw = forms.topic_from_form(form, current, new=topic_id is None)
     parent = number(str(form.get("parent", "0")), 12) or 0
     folder = app_of(request).config.knowledge_path
-    draft, review = editing.review_topic(kb, folder, raw, new=topic_id is None)
+    draft, review = editing.review_topic(kb, folder, raw, topic_id is None, _today(request))
     values = forms.values_of(raw)
     if form.get("action") == _TRY:
         trial = editing.try_question(kb, draft, form_text(form, "question")[:500])
@@ -151,7 +157,7 @@ async def restore(request: web.Request) -> web.StreamResponse:
     if row.before is None:
         raise web.HTTPNotFound()
     folder = app_of(request).config.knowledge_path
-    _draft, review = editing.review_topic(kb, folder, row.before, new=False)
+    _draft, review = editing.review_topic(kb, folder, row.before, False, _today(request))
     values = forms.values_of(row.before)
     parent = latest.id if latest else 0
     if review.errors:
@@ -186,7 +192,8 @@ async def lexicon_page(request: web.Request, text: str | None = None,
         parent = history[0].id if history else 0
     return render(request, "knowledge_lexicon.html", status=status, section=section,
                   sections=SECTIONS, text=text, review=review, parent=parent,
-                  history=history, set_aside=_kb(request).set_aside, **_shared(request))
+                  history=history, set_aside=_kb(request).set_aside, lexicon_key=LEXICON,
+                  changes=_changes, **_shared(request))
 
 
 async def lexicon_post(request: web.Request) -> web.StreamResponse:
@@ -197,23 +204,56 @@ async def lexicon_post(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     text = form_text(form, "lines", multiline=True)
     parent = number(str(form.get("parent", "0")), 12) or 0
-    entries, bad = forms.section_from_text(text, section)
+    lines = forms.section_from_text(text, section)
     before = _kb(request).lexicon_raw or {}
-    body = {**before, section: entries}
-    review = editing.review_lexicon(body)
-    review.errors += [editing.Problem("knowledge_bad_line", {"line": n}) for n in bad]
-    if review.errors:
+    body = {**before, section: lines.entries}
+    review = editing.Review([editing.Problem("knowledge_bad_line", {"line": n})
+                             for n in lines.bad])
+    review.errors += [editing.Problem("knowledge_repeated_word", {"line": n, "word": word})
+                      for n, word in lines.repeated]
+    if not review.errors:
+        review = editing.review_lexicon(_kb(request), body)
+    if review.errors or (review.warnings and form.get("confirm") != "1"):
         return await lexicon_page(request, text, review, parent, status=400)
+    return await _save_lexicon(request, body, before, parent, text, section)
+
+
+async def _save_lexicon(request: web.Request, body: dict[str, Any], before: dict[str, Any],
+                        parent: int, text: str, section: str,
+                        restores: int | None = None) -> web.StreamResponse:
     over = fingerprint(_file_kb(request).lexicon_raw)
     try:
         async with app_of(request).services.sessions() as session, session.begin():
             await revisions.save(session, LEXICON, body, before, over, parent, actor(request),
-                                 now_of(request))
+                                 now_of(request), restores)
     except Refused as refused:
         return await lexicon_page(request, text, editing.Review([editing.Problem(refused.key)]),
                                   parent, status=409)
     await _apply_now(request)
     return see_other(f"{PREFIX}/knowledge/lexicon?section={section}&saved=1")
+
+
+async def lexicon_restore(request: web.Request) -> web.StreamResponse:
+    """Undo a lexicon change: its `before` becomes a new revision, checked like an edit."""
+    _guard(request)
+    revision_id = number(request.match_info["revision"], 12)
+    if revision_id is None:
+        raise web.HTTPNotFound()
+    async with app_of(request).services.sessions() as session:
+        try:
+            row = await revisions.one(session, LEXICON, revision_id)
+        except Refused:
+            raise web.HTTPNotFound() from None
+        latest = await revisions.current(session, LEXICON)
+    if row.before is None:
+        raise web.HTTPNotFound()
+    section = SECTIONS[0]
+    parent = latest.id if latest else 0
+    review = editing.review_lexicon(_kb(request), row.before)
+    if review.errors:
+        return await lexicon_page(request, None, review, parent, status=400)
+    return await _save_lexicon(request, row.before, _kb(request).lexicon_raw or {}, parent,
+                               "", section, restores=row.id)
 
 
 async def _apply_now(request: web.Request) -> None:

@@ -44,6 +44,9 @@ from bot.staff import signin
 from bot.staff.scope import is_province
 
 log = logging.getLogger(__name__)
+# A console form, percent-encoded: two 20,000-character Vietnamese answers and the rest
+# (the web chat API keeps its own 64 KB limit).
+FORM_LIMIT = 1024 * 1024
 COOKIE = "laocai_staff"
 OPEN_PATHS = ("/login/", "/static/", "/signed-out")  # under PREFIX, no session needed
 SIGN_IN_PATHS = ("/login/", "/signed-out")
@@ -57,6 +60,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Security headers on every console answer, and HTML for every error."""
+    if request.method == "POST":  # an answer may be 20,000 Vietnamese characters
+        request = request.clone(client_max_size=FORM_LIMIT)
     try:
         response = await handler(request)
     except BadInput as bad:
@@ -188,6 +193,7 @@ def console_app(app: App) -> web.Application:
     routes.add_post("/knowledge/topic/{id}/restore/{revision}", knowledge_pages.restore)
     routes.add_get("/knowledge/lexicon", knowledge_pages.lexicon_page)
     routes.add_post("/knowledge/lexicon", knowledge_pages.lexicon_post)
+    routes.add_post("/knowledge/lexicon/restore/{revision}", knowledge_pages.lexicon_restore)
     routes.add_get("/trainings", training_pages.trainings)
     routes.add_post("/trainings", training_pages.add)
     routes.add_get("/trainings/{id}", training_pages.detail)

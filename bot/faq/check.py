@@ -79,9 +79,13 @@ def _contract(required: Path, _stamp: int) -> dict[str, list[str]]:
             for item in contract.get("topics") or []}
 
 
-def missing_facts(topic: Topic, facts: list[str]) -> list[str]:
-    answer = fold(topic.answer["vi"])
-    return [fact for fact in facts if fold(fact) not in answer]
+def missing_facts(topic: Topic, facts: list[str]) -> list[tuple[str, str]]:
+    """(where, fact) for each fact the Vietnamese answer, or a dated answer that stands in
+    for it until its day, does not state."""
+    texts = [("answer.vi", topic.answer["vi"])]
+    texts += [(f"dated_answers[{i}].vi", d.text["vi"]) for i, d in enumerate(topic.dated_answers)]
+    return [(where, fact) for where, text in texts for fact in facts
+            if fold(fact) not in fold(text)]
 
 
 def topic_problems(topic: Topic) -> tuple[list[str], list[str]]:
@@ -129,8 +133,8 @@ def check(config: Config) -> int:
             errors.append(f"required-topics.yaml: topic {topic_id}: missing from the knowledge "
                           "base")
             continue
-        errors += [f"{topic.file}: topic {topic.id}: answer.vi: must mention {fact!r}"
-                   for fact in missing_facts(topic, facts)]
+        errors += [f"{topic.file}: topic {topic.id}: {where}: must mention {fact!r}"
+                   for where, fact in missing_facts(topic, facts)]
     today = local_today(SystemClock(), config.tz)
     for topic in topics.values():
         topic_errors, topic_warnings = topic_problems(topic)

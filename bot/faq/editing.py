@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +25,18 @@ from bot.faq.check import (
     topic_problems,
 )
 from knowledge.kb import LANGUAGES, KnowledgeBase, Topic, parse_topic
-from knowledge.lexicon import lexicon_from_data
+from knowledge.lexicon import SYNONYMS, lexicon_from_data
 from knowledge.matcher import Match
 from knowledge.normalise import normalise
 from knowledge.overlay import LEXICON, console_file
 from knowledge.understanding import Understanding
 
+REMOVALS_NOTED = 5  # a lexicon edit removing more entries asks for a tick
 LONG_ANSWER = 1900  # one Zalo message (the shortest limit of the channels): longer is split
 MAX_ANSWER = 20_000
+MAX_LABEL = 60  # a button's label on a phone
+_CATEGORY = re.compile(r"[a-z0-9_]{1,40}")
+FAR_AHEAD = timedelta(days=2 * 366)  # a dated answer further ahead hides the standing one
 _WHERE = re.compile(r"^.*?: (?:topic [^:]+: )?")
 
 
@@ -66,20 +71,26 @@ def draft_topic(kb: KnowledgeBase, folder: Path, raw: dict[str, Any]
     return topic, review
 
 
-def review_topic(kb: KnowledgeBase, folder: Path, raw: dict[str, Any], new: bool
-                 ) -> tuple[Topic | None, Review]:
+def review_topic(kb: KnowledgeBase, folder: Path, raw: dict[str, Any], new: bool,
+                 today: date) -> tuple[Topic | None, Review]:
     """What `kb check` would say of the knowledge base with this draft saved."""
     topic, review = draft_topic(kb, folder, raw)
     if topic is None:
         return None, review
     if new and topic.id in kb.topics:
         review.errors.append(Problem("knowledge_id_taken", {"topic": topic.id}))
+    if new and not _CATEGORY.fullmatch(topic.category):
+        review.errors.append(Problem("knowledge_bad_category"))
+    review.errors += [Problem("knowledge_long_label", {"label": label[:40], "most": MAX_LABEL})
+                      for option in topic.options for label in option.label.values()
+                      if len(label) > MAX_LABEL]
     for ref in topic.related + [o.topic for o in topic.options if o.topic]:
         if ref not in kb.topics and ref != topic.id:
             review.errors.append(Problem("knowledge_broken_option", {"topic": ref}))
     facts = must_mention(folder).get(topic.id, [])
-    review.errors += [Problem("knowledge_must_mention", {"fact": fact})
-                      for fact in missing_facts(topic, facts)]
+    review.errors += [Problem("knowledge_must_mention", {"fact": fact, "where": where})
+                      for where, fact in missing_facts(topic, facts)]
+    review.warnings += _dated_warnings(topic, today)
     review.errors += [_detail(e) for e in topic_problems(topic)[0]]
     for text in [topic.answer, *(d.text for d in topic.dated_answers)]:
         only_vi, only_en = numbers_differ(text)
@@ -119,6 +130,17 @@ def _variant_problems(kb: KnowledgeBase, topic: Topic) -> list[Problem]:
     return problems
 
 
+def _dated_warnings(topic: Topic, today: date) -> list[Problem]:
+    """A dated answer already past is never shown; one years ahead hides the standing one."""
+    out = []
+    for dated in topic.dated_answers:
+        if dated.until < today:
+            out.append(Problem("knowledge_dated_past", {"until": dated.until.strftime("%d/%m/%Y")}))
+        elif dated.until > today + FAR_AHEAD:
+            out.append(Problem("knowledge_dated_far", {"until": dated.until.strftime("%d/%m/%Y")}))
+    return out
+
+
 def _length_problems(topic: Topic) -> list[Problem]:
     texts = [topic.answer, *(d.text for d in topic.dated_answers)]
     out: list[Problem] = []
@@ -134,9 +156,32 @@ def _length_problems(topic: Topic) -> list[Problem]:
     return out
 
 
-def review_lexicon(data: dict[str, Any]) -> Review:
-    _lexicon, problems = lexicon_from_data(data, LEXICON)
-    return Review(errors=[_detail(p) for p in problems])
+def review_lexicon(kb: KnowledgeBase, data: dict[str, Any]) -> Review:
+    """The loader's rules; a name the knowledge uses as written (id.vn) cannot be rewritten;
+    an edit removing more than a few entries asks for a tick (an emptied section)."""
+    _draft, problems = lexicon_from_data(data, LEXICON)
+    review = Review(errors=[_detail(p) for p in problems])
+    review.errors += [Problem("knowledge_name_rewritten", {"word": word})
+                      for word in sorted(_rewritten_names(data))]
+    removed = _entries(kb.lexicon_raw) - _entries(data)
+    if len(removed) > REMOVALS_NOTED:
+        review.warnings.append(Problem("knowledge_lexicon_removes", {"count": len(removed)}))
+    return review
+
+
+def _rewritten_names(data: dict[str, Any]) -> set[str]:
+    """Words with a dot that the edit would rewrite: domain and document names."""
+    rewritten: set[str] = set()
+    for section, entries in data.items():
+        for key, value in (entries or {}).items():
+            members = value if section == SYNONYMS and isinstance(value, list) else [key]
+            rewritten |= {str(m) for m in members if "." in str(m)}
+    return rewritten
+
+
+def _entries(raw: dict[str, Any] | None) -> set[tuple[str, str]]:
+    return {(section, str(key)) for section, entries in (raw or {}).items()
+            for key in (entries or {})}
 
 
 @dataclass(frozen=True)

@@ -150,12 +150,14 @@ async def decide(session: AsyncSession, role: StaffRole, actor: str, normalised:
     """Record a decision: approved at once for province staff, a proposal for commune
     staff. TAKEN maps normalised variants already in the knowledge base to their topic:
     a text that already asks another topic is refused, not moved silently."""
+    owner = taken.get(normalised)
     if decision == Decision.VARIANT:
         if topic not in topics:
             raise Refused("inbox_unknown_topic")
-        owner = taken.get(normalised)
         if owner is not None and owner != topic:
             raise Refused("inbox_variant_elsewhere")
+    elif owner is not None:  # the bot answers it with a topic: refusing it would not
+        raise Refused("inbox_answered_already")
     else:
         topic = None
     row = await session.scalar(select(QuestionDecision).where(

@@ -179,10 +179,10 @@ class QuestionDecision(Base):
 
 
 class KnowledgeRevision(Base):
-    """One console edit of a topic or of the lexicon (subject "lexicon"): who, when, the
-    version before and after, and the file version it was made over (knowledge/overlay.py
-    says which wins). The latest per subject is live; (subject, parent) is unique, so of
-    two staff saving over the same version, the second is refused, not lost."""
+    """One console edit of a topic or of the lexicon (subject ":lexicon", no topic's id):
+    who, when, the version before and after, and the file version it was made over
+    (knowledge/overlay.py says which wins). The latest per subject is live; (subject,
+    parent) is unique, so of two staff saving over one version, the second is refused."""
 
     __tablename__ = "knowledge_revisions"
     __table_args__ = (UniqueConstraint("subject", "parent"),)
