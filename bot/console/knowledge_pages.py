@@ -144,26 +144,34 @@ async def restore(request: web.Request) -> web.StreamResponse:
     """Undo a change: its `before` becomes a new revision, checked like any edit."""
     _guard(request)
     topic_id = request.match_info["id"]
-    revision_id = number(request.match_info["revision"], 12)
     kb = _kb(request)
-    if topic_id not in kb.topics or revision_id is None:
+    if topic_id not in kb.topics:
+        raise web.HTTPNotFound()
+    before, undone, parent = await _to_restore(request, topic_id)
+    folder = app_of(request).config.knowledge_path
+    _draft, review = editing.review_topic(kb, folder, before, False, _today(request))
+    values = forms.values_of(before)
+    if review.errors:
+        return await topic_page(request, values, review, None, parent, status=400)
+    return await _save(request, topic_id, before, kb.topics[topic_id].raw, parent, values,
+                       review, restores=undone)
+
+
+async def _to_restore(request: web.Request, subject: str) -> tuple[dict[str, Any], int, int]:
+    """(the version before the change in the URL, that change's id, the latest revision's
+    id); 404 for a change of another subject, or one with nothing before it."""
+    revision_id = number(request.match_info["revision"], 12)
+    if revision_id is None:
         raise web.HTTPNotFound()
     async with app_of(request).services.sessions() as session:
         try:
-            row = await revisions.one(session, topic_id, revision_id)
+            row = await revisions.one(session, subject, revision_id)
         except Refused:
             raise web.HTTPNotFound() from None
-        latest = await revisions.current(session, topic_id)
+        latest = await revisions.current(session, subject)
     if row.before is None:
         raise web.HTTPNotFound()
-    folder = app_of(request).config.knowledge_path
-    _draft, review = editing.review_topic(kb, folder, row.before, False, _today(request))
-    values = forms.values_of(row.before)
-    parent = latest.id if latest else 0
-    if review.errors:
-        return await topic_page(request, values, review, None, parent, status=400)
-    return await _save(request, topic_id, row.before, kb.topics[topic_id].raw, parent, values,
-                       review, restores=row.id)
+    return row.before, row.id, latest.id if latest else 0
 
 
 def _changes(row: KnowledgeRevision) -> list[str]:
@@ -236,24 +244,12 @@ async def _save_lexicon(request: web.Request, body: dict[str, Any], before: dict
 async def lexicon_restore(request: web.Request) -> web.StreamResponse:
     """Undo a lexicon change: its `before` becomes a new revision, checked like an edit."""
     _guard(request)
-    revision_id = number(request.match_info["revision"], 12)
-    if revision_id is None:
-        raise web.HTTPNotFound()
-    async with app_of(request).services.sessions() as session:
-        try:
-            row = await revisions.one(session, LEXICON, revision_id)
-        except Refused:
-            raise web.HTTPNotFound() from None
-        latest = await revisions.current(session, LEXICON)
-    if row.before is None:
-        raise web.HTTPNotFound()
-    section = SECTIONS[0]
-    parent = latest.id if latest else 0
-    review = editing.review_lexicon(_kb(request), row.before)
+    before, undone, parent = await _to_restore(request, LEXICON)
+    review = editing.review_lexicon(_kb(request), before)
     if review.errors:
         return await lexicon_page(request, None, review, parent, status=400)
-    return await _save_lexicon(request, row.before, _kb(request).lexicon_raw or {}, parent,
-                               "", section, restores=row.id)
+    return await _save_lexicon(request, before, _kb(request).lexicon_raw or {}, parent, "",
+                               SECTIONS[0], restores=undone)
 
 
 async def _apply_now(request: web.Request) -> None:
