@@ -153,6 +153,26 @@ async def test_an_officer_signs_in_from_the_chat_link_adds_a_session_and_exports
     assert exported.status == 200 and body.startswith("name,phone,status")
 
 
+def _compose_and_send(driver: Any, port: int, link: str, recipients: int) -> str:
+    """Sign in, write the news, preview it for RECIPIENTS people, send; the news page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    wait = _sign_in(driver, link)
+    driver.get(f"http://127.0.0.1:{port}/staff/broadcasts")
+    wait.until(ec.presence_of_element_located((By.NAME, "text"))).send_keys(
+        "Lớp dùng Zalo an toàn, thứ Bảy.")
+    driver.find_element(By.XPATH, "//button[normalize-space()='Xem trước']").click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"),
+                                                f"Người nhận: {recipients}"))
+    for quiet in driver.find_elements(By.NAME, "quiet_ok"):  # run at night here
+        quiet.click()
+    wait.until(ec.element_to_be_clickable(
+        (By.XPATH, f"//button[normalize-space()='Gửi cho {recipients} người']"))).click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tin số"))
+    return str(driver.current_url)
+
+
 async def test_an_officer_sends_news_to_their_commune_and_watches_it_go_out(
         site: Site, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
@@ -178,22 +198,8 @@ async def test_an_officer_sends_news_to_their_commune_and_watches_it_go_out(
     await grant(app, "officer", "commune", CAM_DUONG)
     link = (await Chat(app, user="officer").send("/dangnhap"))[0].text.split("\n")[1]
     try:
-        def compose() -> str:
-            wait = _sign_in(driver, link)
-            driver.get(f"http://127.0.0.1:{port}/staff/broadcasts")
-            wait.until(ec.presence_of_element_located((By.NAME, "text"))).send_keys(
-                "Lớp dùng Zalo an toàn, thứ Bảy.")
-            driver.find_element(By.XPATH, "//button[normalize-space()='Xem trước']").click()
-            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "Người nhận: 1"))
-            for quiet in driver.find_elements(By.NAME, "quiet_ok"):  # run at night here
-                quiet.click()
-            wait.until(ec.element_to_be_clickable(
-                (By.XPATH, "//button[normalize-space()='Gửi cho 1 người']"))).click()
-            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tin số"))
-            return driver.current_url
-
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, compose)
+        await loop.run_in_executor(None, _compose_and_send, driver, port, link, 1)
         engine.start()
 
         def watch() -> str:  # the page's own script updates the count, no reload
@@ -298,3 +304,65 @@ async def test_a_bad_edit_is_refused_with_its_reason_and_an_edit_can_be_undone(
     assert "khôi phục bản trước thay đổi #1" in history
     reply = await Chat(app, user="u9").send("id.vn có miễn phí không")
     assert extra not in reply[0].text and "31/12/2025" in reply[0].text
+
+
+async def test_an_officer_stops_a_broadcast_mid_way(site: Site, tmp_path: Path) -> None:
+    """Forty people of the commune take news; after five are sent the officer presses
+    stop: the rest are cancelled, never sent, and the page says so."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from bot.delivery.engine import DeliveryEngine
+    from bot.delivery.outcome import SENT
+    from bot.storage.models import User
+
+    from .support import CAM_DUONG, NOW, grant
+
+    driver, port, app = site.driver, site.port, site.app
+    delivered: list[str] = []
+    gate = asyncio.Event()
+
+    async def phone(chat_id: str, _reply: object) -> object:
+        if len(delivered) >= 5:
+            await gate.wait()  # a slow network after the first batch: time to stop
+        delivered.append(chat_id)
+        return SENT
+
+    async with app.services.sessions() as session, session.begin():
+        for n in range(40):
+            session.add(User(channel="telegram", channel_user_id=f"p{n}", chat_id=f"p{n}",
+                             language="vi", commune_code=CAM_DUONG, news_opt_in=True,
+                             blocked=False, created_at=NOW, last_seen_at=NOW))
+    await grant(app, "officer", "commune", CAM_DUONG)
+    link = (await Chat(app, user="officer").send("/dangnhap"))[0].text.split("\n")[1]
+    engine = DeliveryEngine(app.services.sessions, app.services.clock, {"telegram": 0},
+                            batch_size=5, in_flight=1)
+    engine.register("telegram", phone)
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(None, _compose_and_send, driver, port, link, 40)
+        engine.start()
+
+        def stop() -> None:
+            wait = WebDriverWait(driver, 20)
+            wait.until(ec.text_to_be_present_in_element((By.ID, "n-sent"), "5"))
+            driver.find_element(By.XPATH, "//button[normalize-space()='Dừng gửi phần còn lại']"
+                                ).click()
+            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tin số"))
+
+        await loop.run_in_executor(None, stop)
+        gate.set()
+
+        def cancelled() -> str:
+            WebDriverWait(driver, 20).until(
+                lambda d: int(d.find_element(By.ID, "n-cancelled").text or 0) > 0)
+            return driver.find_element(By.ID, "progress").text
+
+        counts = await loop.run_in_executor(None, cancelled)
+        assert "Đã hủy" in counts
+        await asyncio.sleep(1)  # whatever was in flight has landed
+        assert 5 <= len(delivered) < 40
+    finally:
+        gate.set()
+        await engine.stop()
