@@ -64,6 +64,8 @@ class Config:
     web_public_url: str = ""  # the bot's address as people reach it; default: local
     # Broadcasts scheduled inside these local hours ask the sender to confirm.
     quiet_hours: tuple[time, time] = (time(21, 0), time(7, 0))
+    # Handoff: when staff answer (local, Monday to Friday), said to people who ask.
+    office_hours: tuple[time, time] = (time(7, 30), time(17, 0))
     knowledge_path: Path = PACKAGE_KNOWLEDGE
     timezone: str = "Asia/Ho_Chi_Minh"
     telegram: PlatformConfig = field(default_factory=PlatformConfig)
@@ -244,15 +246,23 @@ def _read_delivery(cfg: Config, raw: dict[str, Any]) -> None:
 
 
 def _read_quiet_hours(cfg: Config, raw: dict[str, Any]) -> None:
-    """broadcast.quiet_hours: "21:00-07:00" (local; may span midnight)."""
-    value = _string(_section(raw, "broadcast").get("quiet_hours"), "broadcast.quiet_hours")
+    """broadcast.quiet_hours: "21:00-07:00" (local; may span midnight);
+    handoff.office_hours: "07:30-17:00" (local, Monday to Friday)."""
+    quiet = _hours(_section(raw, "broadcast").get("quiet_hours"), "broadcast.quiet_hours")
+    cfg.quiet_hours = quiet or cfg.quiet_hours
+    office = _hours(_section(raw, "handoff").get("office_hours"), "handoff.office_hours")
+    cfg.office_hours = office or cfg.office_hours
+
+
+def _hours(raw: Any, key: str) -> tuple[time, time] | None:
+    value = _string(raw, key)
     if not value:
-        return
+        return None
     try:
         start, end = (time.fromisoformat(part.strip()) for part in value.split("-", 1))
     except ValueError:
-        raise ConfigError('broadcast.quiet_hours: must look like "21:00-07:00"') from None
-    cfg.quiet_hours = (start, end)
+        raise ConfigError(f'{key}: must look like "21:00-07:00"') from None
+    return start, end
 
 
 def _read_limits(cfg: Config, raw: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from bot.faq import followups as faq_followups
 from handlers import (
     broadcast,
     faq,
+    handoff,
     menu,
     my_registrations,
     news,
@@ -42,7 +43,9 @@ def register(conversation: Conversation) -> None:
     c.command("tattin", "stopnews", menu=True)(news.stop_news)
     c.command("broadcast", "guitin")(broadcast.start)  # staff: not in the public menu
     c.command("broadcasts")(broadcast.recent)
+    c.command("hoicanbo", "human", menu=True)(handoff.ask_person)
     c.command("dangnhap", "login")(staff_login.login)  # staff: a console sign-in link
+    c.command("traloi", "reply")(handoff.reply_as_staff)  # staff: answer a ticket
 
     c.flow(onboarding.FLOW, onboarding.step)
     c.flow(onboarding.LANGUAGE_FLOW, onboarding.language_step)
@@ -54,6 +57,7 @@ def register(conversation: Conversation) -> None:
     c.flow(reminders.FLOW, reminders.step)
     c.flow(broadcast.FLOW, broadcast.step)
     c.flow(broadcast.LIST_FLOW, broadcast.recent_step)
+    c.flow(handoff.FLOW, handoff.step)
 
     c.action(Action.MENU, menu.show_menu)
     c.action(Action.FAQ, menu.faq_prompt)
@@ -67,6 +71,8 @@ def register(conversation: Conversation) -> None:
     c.action(Action.PRIVACY, privacy.privacy_menu)
     c.action(Action.MY_DATA, privacy.my_data)
     c.action(Action.FORGET, privacy.forget)
+    c.action(Action.HANDOFF, handoff.ask_person)
+    c.action(Action.HANDOFF_LAST, handoff.send_last)
 
     c.payload_kind(faq_followups.SUGGESTION_KIND, faq.followup)
     c.payload_kind(faq_followups.RATING_KIND, faq.followup)

@@ -13,6 +13,7 @@ from bot.faq import followups as faq_followups
 from bot.faq.followups import FollowupKind, question_ref, rating_payload, suggestion_payload
 from bot.faq.question_log import LoggedQuestion
 from bot.time import stored_now
+from handlers import handoff
 from handlers.menu import TOPIC_ACTIONS, menu_options, topic_option
 from knowledge.kb import Topic
 from knowledge.matcher import ANSWER, SUGGEST, Match
@@ -123,7 +124,8 @@ async def free_text(turn: Turn) -> list[Reply]:
         options = [Option(topic_option(turn, t, lang).label, suggestion_payload(ref, t))
                    for t in match.suggestions]
         return [turn.say("faq_suggest", options=options, lang=lang)]
-    return [turn.say("faq_fallback", options=menu_options(turn), lang=lang)]
+    return [turn.say("faq_fallback", options=[handoff.offer(turn), *menu_options(turn)],
+                     lang=lang)]
 
 
 async def followup(turn: Turn, kind: str, rest: str) -> list[Reply]:
@@ -141,4 +143,4 @@ async def followup(turn: Turn, kind: str, rest: str) -> list[Reply]:
         return replies
     if found.kind is FollowupKind.HELPFUL:
         return [turn.say("faq_thanks_helpful", options=menu_options(turn))]
-    return [turn.say("faq_thanks_unhelpful", options=menu_options(turn))]
+    return [turn.say("faq_thanks_unhelpful", options=[handoff.offer(turn), *menu_options(turn)])]

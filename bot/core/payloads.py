@@ -34,6 +34,8 @@ class Action(StrEnum):
     PRIVACY = "privacy"
     MY_DATA = "mydata"
     FORGET = "forget"
+    HANDOFF = "human"  # ask a person: what is your question?
+    HANDOFF_LAST = "humanlast"  # send the question just asked to a person
 
 
 def checked(payload: str) -> str:

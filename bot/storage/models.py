@@ -198,6 +198,37 @@ class KnowledgeRevision(Base):
     restores: Mapped[int | None] = mapped_column(Integer)  # the revision restored, if any
 
 
+class Ticket(Base):
+    """A citizen's question handed to a person on their commune's team (the province's
+    when they have no commune or it has no staff): bot/handoff."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_user_status", "user_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # the number people see
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    commune_code: Mapped[str | None] = mapped_column(String(8), index=True)  # None: province
+    status: Mapped[str] = mapped_column(String(12), index=True)  # open | answered | closed
+    assigned_to: Mapped[str | None] = mapped_column(String(160))  # "channel:user" of staff
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime)
+    first_answer_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class TicketMessage(Base):
+    """One message of a ticket's conversation, the citizen's or a staff member's."""
+
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           index=True)
+    staff: Mapped[str | None] = mapped_column(String(160))  # None: the citizen wrote it
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class TrainingSession(Base):
     """A training session, from knowledge/trainings.yaml or `laocai-bot training add`."""
 

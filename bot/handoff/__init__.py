@@ -1,0 +1,1 @@
+"""Handoff: citizens' questions handed to a person on their commune's team."""

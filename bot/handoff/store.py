@@ -1,0 +1,177 @@
+"""Tickets: a citizen's question handed to a person on their commune's team.
+
+Who answers: the staff of the person's commune; the province's staff when the person
+has no commune or the commune has no staff. Every question and answer is a message of
+the ticket; answers reach the person through the outbox, marked as from their team.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.refused import Refused
+from bot.staff.scope import Level, is_province
+from bot.storage.models import (
+    AuditEntry,
+    QuestionLog,
+    StaffRole,
+    Ticket,
+    TicketMessage,
+    User,
+)
+
+MAX_OPEN = 3  # open tickets per person
+FOLLOW_UP = timedelta(hours=2)  # messages this soon after the last one join the ticket
+MAX_TEXT = 10_000  # one message kept in a ticket (the channels split long ones)
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+LIVE = (Status.OPEN, Status.ANSWERED)
+
+
+@dataclass(frozen=True)
+class Team:
+    """Who a ticket goes to: the staff to tell, and whether it is the province."""
+
+    staff: list[User]  # staff members the bot can write to (they have talked to it)
+    province: bool
+
+
+def actor_of(user: User) -> str:
+    return f"{user.channel}:{user.channel_user_id}"
+
+
+async def open_tickets(session: AsyncSession, user_id: int) -> list[Ticket]:
+    return list(await session.scalars(select(Ticket).where(
+        Ticket.user_id == user_id, Ticket.status.in_(LIVE)).order_by(Ticket.id)))
+
+
+async def open_ticket(session: AsyncSession, user: User, text: str, now: datetime
+                      ) -> tuple[Ticket, Team]:
+    """A new ticket with TEXT as its first message; Refused at MAX_OPEN live tickets."""
+    if len(await open_tickets(session, user.id)) >= MAX_OPEN:
+        raise Refused("handoff_too_many")
+    team = await team_for(session, user.commune_code)
+    ticket = Ticket(user_id=user.id, commune_code=None if team.province else user.commune_code,
+                    status=Status.OPEN, created_at=now, last_activity_at=now)
+    session.add(ticket)
+    await session.flush()
+    session.add(TicketMessage(ticket_id=ticket.id, staff=None, text=text[:MAX_TEXT],
+                              created_at=now))
+    await session.flush()
+    return ticket, team
+
+
+async def team_for(session: AsyncSession, commune_code: str | None) -> Team:
+    if commune_code is not None:
+        staff = await _staff_users(session, StaffRole.commune_code == commune_code,
+                                   StaffRole.role == Level.COMMUNE)
+        if staff:
+            return Team(staff, province=False)
+    return Team(await _staff_users(session, StaffRole.role == Level.PROVINCE), province=True)
+
+
+async def _staff_users(session: AsyncSession, *where: object) -> list[User]:
+    return list(await session.scalars(
+        select(User).join(StaffRole, (StaffRole.channel == User.channel)
+                          & (StaffRole.channel_user_id == User.channel_user_id))
+        .where(*where, User.blocked.is_(False)).order_by(User.id)))
+
+
+async def following(session: AsyncSession, user_id: int, ticket_id: int, now: datetime
+                    ) -> Ticket | None:
+    """The ticket a message joins: still live and written to within FOLLOW_UP."""
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None or ticket.user_id != user_id or ticket.status not in LIVE:
+        return None
+    return ticket if now - ticket.last_activity_at <= FOLLOW_UP else None
+
+
+async def add_question(session: AsyncSession, ticket: Ticket, text: str, now: datetime
+                       ) -> int:
+    """A follow-up message joins the ticket; its id back (the notification's source)."""
+    message = TicketMessage(ticket_id=ticket.id, staff=None, text=text[:MAX_TEXT],
+                            created_at=now)
+    session.add(message)
+    ticket.last_activity_at = now
+    if ticket.status == Status.ANSWERED:
+        ticket.status = Status.OPEN  # a new question after the answer: open again
+    await session.flush()
+    return message.id
+
+
+async def first_message_id(session: AsyncSession, ticket: Ticket) -> int:
+    return int(await session.scalar(select(func.min(TicketMessage.id)).where(
+        TicketMessage.ticket_id == ticket.id)) or 0)
+
+
+def may_answer(role: StaffRole, ticket: Ticket) -> bool:
+    """Province staff answer any ticket; commune staff their commune's."""
+    return is_province(role) or (ticket.commune_code is not None
+                                 and ticket.commune_code == role.commune_code)
+
+
+@dataclass(frozen=True)
+class Answered:
+    ticket: Ticket
+    citizen: User
+    message_id: int
+    repeated: bool  # the same answer was already sent: not sent again
+
+
+async def answer(session: AsyncSession, role: StaffRole | None, actor: str, number: int,
+                 text: str, now: datetime) -> Answered:
+    """Staff ACTOR answers ticket NUMBER. Another commune's ticket reads as no ticket, so
+    a forged number learns nothing; the first to answer takes the ticket."""
+    ticket = await session.get(Ticket, number)
+    if role is None:
+        raise Refused("handoff_not_staff")
+    if ticket is None or not may_answer(role, ticket):
+        raise Refused("handoff_no_ticket")
+    if ticket.status == Status.CLOSED:
+        raise Refused("handoff_closed")
+    if ticket.assigned_to not in (None, actor):
+        raise Refused("handoff_taken")
+    citizen = await session.get(User, ticket.user_id)
+    if citizen is None:
+        raise Refused("handoff_no_ticket")
+    last = await session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
+                                .order_by(TicketMessage.id.desc()).limit(1))
+    if last is not None and last.staff == actor and last.text == text[:MAX_TEXT]:
+        return Answered(ticket, citizen, last.id, repeated=True)
+    message = TicketMessage(ticket_id=ticket.id, staff=actor, text=text[:MAX_TEXT],
+                            created_at=now)
+    session.add(message)
+    ticket.assigned_to, ticket.status, ticket.last_activity_at = actor, Status.ANSWERED, now
+    ticket.first_answer_at = ticket.first_answer_at or now
+    session.add(AuditEntry(at=now, actor=actor, action="ticket_answer",
+                           detail={"ticket": ticket.id}))
+    await session.flush()
+    return Answered(ticket, citizen, message.id, repeated=False)
+
+
+async def last_question(session: AsyncSession, user_id: int) -> str | None:
+    return await session.scalar(select(QuestionLog.text).where(QuestionLog.user_id == user_id)
+                                .order_by(QuestionLog.id.desc()).limit(1))
+
+
+async def close(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+    ticket.status, ticket.closed_at = Status.CLOSED, now
+
+
+async def of_person(session: AsyncSession, user_id: int) -> list[tuple[Ticket, int]]:
+    """A person's tickets with how many messages each has, for /mydata."""
+    rows = await session.execute(
+        select(Ticket, func.count(TicketMessage.id)).join(TicketMessage, isouter=True)
+        .where(Ticket.user_id == user_id).group_by(Ticket.id).order_by(Ticket.id))
+    return [(ticket, int(n)) for ticket, n in rows]

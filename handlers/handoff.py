@@ -1,0 +1,166 @@
+"""A person behind the bot. Citizens: /hoicanbo (/human) or the offer after an answer
+that did not help; the question goes to their commune's team, follow-ups join it
+(the bot does not talk over the team) until they write "xong" or /cancel. Staff:
+/traloi <number> <answer> (/reply), on any channel."""
+
+from __future__ import annotations
+
+from bot.core import payloads
+from bot.core.flow import UNHANDLED, Step, StepResult, run_step
+from bot.core.messages import Option, Reply
+from bot.core.payloads import Action
+from bot.core.refused import Refused
+from bot.core.turn import Turn
+from bot.handoff import notify, store
+from bot.staff.scope import role_of
+from bot.time import stored_now
+from handlers import commune_picker
+from knowledge.audience import LABEL_KEYS, Audience
+from knowledge.normalise import normalise
+
+FLOW = "handoff"
+LEAVE = "leave"
+LAST = "last"
+_LEAVE_WORDS = frozenset({"xong", "xong roi", "done", "thoi", "ket thuc", "het"})
+
+
+async def ask_person(turn: Turn) -> list[Reply]:
+    """/hoicanbo [question]: open a ticket, or ask for the question first."""
+    question = "" if turn.incoming.payload else turn.text.strip()  # a button has no question
+    if question:
+        return await _open(turn, question)
+    last = await _last_question(turn)
+    turn.start(FLOW, "question", last=last)
+    options = [turn.option("handoff_send_last", LAST, question=last[:60])] if last else []
+    return [turn.say("handoff_what", options=options)]
+
+
+async def send_last(turn: Turn) -> list[Reply]:
+    """The offer under a fallback or after a 👎: the question just asked, to a person."""
+    last = await _last_question(turn)
+    if not last:
+        return await ask_person(turn)
+    return await _open(turn, last)
+
+
+def offer(turn: Turn) -> Option:
+    return Option(turn.t("handoff_offer"), payloads.action(Action.HANDOFF_LAST))
+
+
+async def _last_question(turn: Turn) -> str:
+    """The person's latest question to the bot (it may not be written to the log yet)."""
+    waiting = turn.services.question_log.waiting_of(turn.user.id)
+    if waiting:
+        return waiting[-1].text
+    return await store.last_question(turn.session, turn.user.id) or ""
+
+
+async def step(turn: Turn) -> StepResult:
+    return await run_step(turn, STEPS)
+
+
+async def _question_step(turn: Turn) -> StepResult:
+    if turn.choice == LAST and turn.data.get("last"):
+        return await _open(turn, str(turn.data["last"]))
+    if turn.choice:
+        return UNHANDLED
+    if not turn.text.strip():
+        return [turn.say("handoff_what")]
+    return await _open(turn, turn.text.strip())
+
+
+async def _open(turn: Turn, text: str) -> list[Reply]:
+    now = stored_now(turn.clock)
+    try:
+        ticket, team = await store.open_ticket(turn.session, turn.user, text, now)
+    except Refused as refused:
+        turn.finish()
+        return [turn.say(refused.key, count=store.MAX_OPEN)]
+    first = await store.first_message_id(turn.session, ticket)
+    await notify.tell_team(turn.session, team, ticket, text, _commune(turn), _group(turn),
+                           first, now)
+    turn.start(FLOW, "follow", ticket=ticket.id)
+    return [turn.say("handoff_opened", options=[turn.option("handoff_done", LEAVE)],
+                     number=ticket.id, team=_team_name(turn, ticket.commune_code),
+                     when=_when(turn))]
+
+
+async def _follow_step(turn: Turn) -> StepResult:
+    """While the ticket is live and recent, what the person writes is for the team."""
+    if turn.choice == LEAVE or normalise(turn.text) in _LEAVE_WORDS:
+        turn.finish()
+        return [turn.say("handoff_left")]
+    if turn.choice or not turn.text.strip():
+        return UNHANDLED
+    now = stored_now(turn.clock)
+    ticket = await store.following(turn.session, turn.user.id, int(turn.data["ticket"]), now)
+    if ticket is None:
+        return UNHANDLED  # answered long ago or closed: the bot answers again
+    message_id = await store.add_question(turn.session, ticket, turn.text, now)
+    team = await store.team_for(turn.session, ticket.commune_code)
+    await notify.tell_team(turn.session, team, ticket, turn.text, _commune(turn), _group(turn),
+                           message_id, now, follow_up=True)
+    return [turn.say("handoff_added", options=[turn.option("handoff_done", LEAVE)],
+                     number=ticket.id)]
+
+
+STEPS: dict[str, Step] = {"question": _question_step, "follow": _follow_step}
+
+
+async def reply_as_staff(turn: Turn) -> list[Reply]:
+    """/traloi <number> <answer>: the team's answer, to the person on their channel."""
+    incoming = turn.incoming
+    role = await role_of(turn.session, incoming.channel, incoming.user_id)
+    if role is None:
+        return [turn.say("handoff_not_staff")]
+    if len(incoming.text or "") > turn.services.config.max_message_chars:
+        return [turn.say("handoff_reply_too_long", most=turn.services.config.max_message_chars)]
+    raw_number, _, text = turn.text.strip().partition(" ")
+    number = _number(raw_number)
+    if number is None or not text.strip():
+        return [turn.say("handoff_reply_usage")]
+    now = stored_now(turn.clock)
+    actor = f"{incoming.channel}:{incoming.user_id}"
+    try:
+        answered = await store.answer(turn.session, role, actor, number, text.strip(), now)
+    except Refused as refused:
+        return [turn.say(refused.key, number=number)]
+    if answered.repeated:
+        return [turn.say("handoff_already_sent", number=number)]
+    team = _team_name(turn, answered.ticket.commune_code, lang=answered.citizen.language)
+    await notify.give_answer(turn.session, answered, team, text.strip(), now)
+    return [turn.say("handoff_reply_sent", number=number)]
+
+
+def _number(raw: str) -> int | None:
+    digits = raw.lstrip("#")
+    return int(digits) if digits.isdigit() and len(digits) <= 9 else None
+
+
+def _commune(turn: Turn) -> str:
+    return commune_picker.name(turn, turn.user.commune_code)
+
+
+def _group(turn: Turn) -> str:
+    key = LABEL_KEYS.get(Audience(turn.user.audience)) if turn.user.audience in set(Audience) \
+        else None
+    return turn.t(key) if key else "—"
+
+
+def _team_name(turn: Turn, commune_code: str | None, lang: str | None = None) -> str:
+    if commune_code is None:
+        return turn.t("handoff_team_province", lang=lang)
+    return turn.t("handoff_team_commune", lang=lang,
+                  commune=commune_picker.name(turn, commune_code))
+
+
+def _when(turn: Turn) -> str:
+    """Inside office hours: within the working day; outside: from the next one."""
+    config = turn.services.config
+    local = turn.clock.now().astimezone(config.tz)
+    start, end = config.office_hours
+    hours = f"{start:%H:%M}–{end:%H:%M}"
+    if local.weekday() < 5 and start <= local.time() < end:
+        return turn.t("handoff_when_office", hours=hours)
+    return turn.t("handoff_when_later", hours=hours)
+

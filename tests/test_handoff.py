@@ -1,0 +1,152 @@
+"""A person behind the bot: a citizen's question goes to their commune's team, who are
+told in their chat app and answer with /traloi; nobody else hears of it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.delivery.outbox import from_payload
+from bot.handoff.notify import SOURCE
+from bot.storage.models import OutboxMessage, Ticket, TicketMessage, User
+
+from .conftest import Chat
+from .support import CAM_DUONG, NOW, SA_PA, grant
+
+QUESTION = "Phường mình có lớp tin học cho người cao tuổi không ạ?"
+
+
+async def resident(app, user: str, commune: str | None) -> Chat:
+    async with app.services.sessions() as session, session.begin():
+        session.add(User(channel="web", channel_user_id=user, chat_id=user, language="vi",
+                         commune_code=commune, news_opt_in=False, blocked=False,
+                         audience="youth", created_at=NOW, last_seen_at=NOW))
+    return Chat(app, user=user)
+
+
+async def officer(app, user: str, commune: str | None, role: str = "commune") -> Chat:
+    """A staff member who has talked to the bot on Telegram (so it can write to them)."""
+    async with app.services.sessions() as session, session.begin():
+        session.add(User(channel="telegram", channel_user_id=user, chat_id=user,
+                         language="vi", commune_code=commune, news_opt_in=False,
+                         blocked=False, created_at=NOW, last_seen_at=NOW))
+    await grant(app, user, role, commune, channel="telegram")
+    return Chat(app, user=user, channel="telegram")
+
+
+async def told(app) -> dict[str, list[str]]:
+    """What the handoff queued, by recipient."""
+    async with app.services.sessions() as session:
+        rows = await session.execute(
+            select(User.channel_user_id, OutboxMessage.payload)
+            .join(User, User.id == OutboxMessage.user_id)
+            .where(OutboxMessage.source_kind == SOURCE).order_by(OutboxMessage.id))
+        out: dict[str, list[str]] = {}
+        for user, payload in rows:
+            out.setdefault(user, []).append(from_payload(payload).text)
+        return out
+
+
+async def test_a_question_reaches_every_officer_of_the_commune_and_no_other(app):
+    await officer(app, "cd1", CAM_DUONG)
+    await officer(app, "cd2", CAM_DUONG)
+    await officer(app, "sp1", SA_PA)
+    await officer(app, "boss", None, role="province")
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    assert "Đã gửi câu hỏi số 1 cho cán bộ Phường Cam Đường" in citizen.text()
+    queued = await told(app)
+    assert set(queued) == {"cd1", "cd2"}  # not Sa Pa, not the province: the commune has staff
+    assert QUESTION in queued["cd1"][0] and "/traloi 1" in queued["cd1"][0]
+    assert "Thanh niên" in queued["cd1"][0]
+
+
+async def test_follow_ups_join_the_ticket_and_the_bot_does_not_talk_over_the_team(app):
+    await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send("/hoicanbo")
+    assert "Bạn muốn hỏi cán bộ điều gì" in citizen.text()
+    await citizen.send(QUESTION)
+    await citizen.send("id.vn có miễn phí không")  # for the team now, not the FAQ
+    assert "Đã thêm vào câu hỏi số 1" in citizen.text()
+    await citizen.send("xong")
+    await citizen.send("id.vn có miễn phí không")
+    assert "31/12/2025" in citizen.text()  # the bot answers again
+    async with app.services.sessions() as session:
+        texts = list(await session.scalars(select(TicketMessage.text)))
+    assert texts == [QUESTION, "id.vn có miễn phí không"]
+    assert len((await told(app))["cd1"]) == 2
+
+
+async def test_the_first_officer_to_answer_takes_it_and_the_answer_reaches_the_person(app):
+    cd1 = await officer(app, "cd1", CAM_DUONG)
+    cd2 = await officer(app, "cd2", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    await cd1.send("/traloi 1 Có ạ, thứ Bảy 8:00 tại nhà văn hóa tổ 5.")
+    assert "Đã gửi câu trả lời cho câu hỏi số 1" in cd1.text()
+    answer = (await told(app))["r1"]
+    assert answer == ["Trả lời câu hỏi số 1 của bạn — cán bộ Phường Cam Đường:\n"
+                      "Có ạ, thứ Bảy 8:00 tại nhà văn hóa tổ 5."]
+    await cd2.send("/traloi 1 Vâng, có lớp.")
+    assert "đã có cán bộ khác nhận" in cd2.text()
+    await cd1.send("/traloi 1 Có ạ, thứ Bảy 8:00 tại nhà văn hóa tổ 5.")  # sent twice
+    assert "không gửi lại" in cd1.text() and len((await told(app))["r1"]) == 1
+    async with app.services.sessions() as session:
+        ticket = await session.get(Ticket, 1)
+    assert ticket.status == "answered" and ticket.assigned_to == "telegram:cd1"
+
+
+async def test_another_communes_officer_cannot_answer_even_with_the_right_number(app):
+    sp1 = await officer(app, "sp1", SA_PA)
+    await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    for forged in ("1", "#1", "2", "999999999"):
+        await sp1.send(f"/traloi {forged} Xin chào")
+        assert "Không có câu hỏi số" in sp1.text()
+    assert "r1" not in await told(app)
+
+
+async def test_bad_replies_are_explained(app):
+    cd1 = await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    for text in ("/traloi", "/traloi 1", "/traloi abc Có ạ", "/traloi 1    "):
+        await cd1.send(text)
+        assert "Cách trả lời: /traloi" in cd1.text(), text
+    await citizen.send("/traloi 1 tự trả lời")
+    assert "dành cho cán bộ" in citizen.text()
+
+
+async def test_a_person_without_a_commune_is_answered_by_the_province(app):
+    await officer(app, "cd1", CAM_DUONG)
+    boss = await officer(app, "boss", None, role="province")
+    citizen = await resident(app, "r9", None)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    assert "cho cán bộ tỉnh" in citizen.text()
+    assert set(await told(app)) == {"boss"}
+    await boss.send("/traloi 1 Xin mời đến UBND xã gần nhất.")
+    assert "cán bộ tỉnh:\nXin mời" in (await told(app))["r9"][0]
+
+
+async def test_the_fallback_offers_a_person_and_sends_the_question_just_asked(app):
+    await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send("giá vé xe khách Lào Cai đi Hà Nội bao nhiêu")
+    await citizen.press("Gửi câu hỏi này cho cán bộ")
+    assert "Đã gửi câu hỏi số 1" in citizen.text()
+    assert "giá vé xe khách" in (await told(app))["cd1"][0]
+
+
+async def test_at_most_three_open_questions_and_forget_deletes_them(app):
+    await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    for n in range(3):
+        await citizen.send(f"/hoicanbo câu hỏi số {n}")
+        await citizen.send("xong")
+    await citizen.send("/hoicanbo câu thứ tư")
+    assert "đang có 3 câu hỏi chờ" in citizen.text()
+    await citizen.send("/forget")
+    await citizen.press("Xóa")
+    async with app.services.sessions() as session:
+        assert not list(await session.scalars(select(Ticket)))
