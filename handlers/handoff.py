@@ -127,6 +127,9 @@ async def reply_as_staff(turn: Turn) -> list[Reply]:
         return [turn.say(refused.key, number=number)]
     if answered.repeated:
         return [turn.say("handoff_already_sent", number=number)]
+    if answered.citizen.blocked:  # nothing can reach them: the ticket says so and closes
+        await store.close(turn.session, answered.ticket, now, reason="blocked")
+        return [turn.say("handoff_person_blocked", number=number)]
     team = _team_name(turn, answered.ticket.commune_code, lang=answered.citizen.language)
     await notify.give_answer(turn.session, answered, team, text.strip(), now)
     return [turn.say("handoff_reply_sent", number=number)]

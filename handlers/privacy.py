@@ -82,7 +82,10 @@ def _other_data(turn: Turn, data: PersonalData, audience_keys: dict[str, str],
              turn.t("mydata_watches", audiences=", ".join(
                  turn.t(audience_keys.get(a, "aud_other")) for a in data.watched_audiences)
                  or turn.t("none")),
-             turn.t("mydata_ratings", count=data.ratings)]
+             turn.t("mydata_ratings", count=data.ratings),
+             turn.t("mydata_tickets", tickets=", ".join(
+                 turn.t("mydata_ticket", number=n, state=turn.t(f"handoff_status_{s}"))
+                 for n, s in data.tickets) or turn.t("none"))]
     if data.staff_role is not None:
         lines.append(turn.t("mydata_staff", role=data.staff_role.role,
                             commune=data.staff_role.commune_code or "—",

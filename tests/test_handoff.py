@@ -150,3 +150,54 @@ async def test_at_most_three_open_questions_and_forget_deletes_them(app):
     await citizen.press("Xóa")
     async with app.services.sessions() as session:
         assert not list(await session.scalars(select(Ticket)))
+
+
+async def test_an_officer_leaving_hands_their_questions_to_the_province(app):
+    cd1 = await officer(app, "cd1", CAM_DUONG)
+    boss = await officer(app, "boss", None, role="province")
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    await cd1.send("/traloi 1 Để tôi hỏi lại và trả lời bạn sau.")
+    await citizen.send("Vâng, cảm ơn anh.")  # a follow-up: the ticket is open again
+    await cd1.send("/forget")
+    await cd1.press("Xóa")
+    async with app.services.sessions() as session:
+        ticket = await session.get(Ticket, 1)
+    assert ticket.assigned_to is None and ticket.commune_code is None  # Cam Đường has nobody
+    await boss.send("/traloi 1 Lớp cho người cao tuổi: thứ Bảy 8:00.")
+    assert "cán bộ tỉnh:\nLớp cho người cao tuổi" in (await told(app))["r1"][-1]
+
+
+async def test_an_answer_to_a_person_who_blocked_the_bot_closes_the_question(app):
+    cd1 = await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    await app.conversation.set_blocked("web", "r1", True)
+    await cd1.send("/traloi 1 Có ạ.")
+    assert "đã chặn bot" in cd1.text() and "r1" not in await told(app)
+    async with app.services.sessions() as session:
+        assert (await session.get(Ticket, 1)).status == "closed"
+
+
+async def test_mydata_lists_the_questions_sent_to_officers(app):
+    await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    await citizen.send("xong")
+    await citizen.send("/mydata")
+    assert "Câu hỏi gửi cán bộ: số 1 (đang chờ trả lời)" in citizen.text()
+
+
+async def test_outside_office_hours_the_person_is_told_when_to_expect_an_answer(app):
+    from bot.time import FixedClock
+
+    from .conftest import TODAY
+
+    await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")  # Monday 10:00 in Lào Cai
+    assert "thường trả lời trong ngày làm việc" in citizen.text()
+    app.services.clock = FixedClock(TODAY.replace(hour=14))  # 21:00 local
+    await citizen.send("xong")
+    await citizen.send("/hoicanbo một câu khác")
+    assert "ngoài giờ làm việc (07:30–17:00" in citizen.text()

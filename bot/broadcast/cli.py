@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from bot.broadcast.store import AUDIENCES, Scope, count_recipients, counts, queue
 from bot.catalogue import text as catalogue_text
+from bot.handoff import store as handoff
 from bot.staff import signin
 from bot.staff.scope import Level, role_of
 from bot.storage.models import AuditEntry, Broadcast, OutboxStatus, StaffRole
@@ -75,6 +76,7 @@ async def staff(app: App, args: argparse.Namespace) -> int:
                 StaffRole.channel == args.channel, StaffRole.channel_user_id == args.user))
             session.add(AuditEntry(at=now, actor="cli", action="staff_revoke",
                                    detail={"channel": args.channel, "user": args.user}))
+            await handoff.release(session, f"{args.channel}:{args.user}", now)
             print("revoked" if result.rowcount else "no role to revoke")
             return 0
         if args.role == Level.COMMUNE:

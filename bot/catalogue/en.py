@@ -580,4 +580,10 @@ MESSAGES: dict[str, str] = {
     "handoff_staff_new": "Question {number} from a resident of {commune} (group: {group}):\n«{question}»\nTo answer: /reply {number} <answer>",
     "handoff_staff_more": "The person who asked question {number} ({commune}) adds:\n«{question}»\nTo answer: /reply {number} <answer>",
     "handoff_answer": "Answer to your question {number} — {team}:\n{answer}",
+    "mydata_tickets": "Questions sent to officers: {tickets}",
+    "mydata_ticket": "no. {number} ({state})",
+    "handoff_status_open": "waiting for an answer",
+    "handoff_status_answered": "answered",
+    "handoff_status_closed": "closed",
+    "handoff_person_blocked": "The person who asked question {number} has blocked the bot and cannot receive the answer; the question is closed.",
 }

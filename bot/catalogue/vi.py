@@ -590,4 +590,10 @@ MESSAGES: dict[str, str] = {
     "handoff_staff_new": "Câu hỏi số {number} của người dân {commune} (nhóm: {group}):\n«{question}»\nTrả lời: /traloi {number} <nội dung>",
     "handoff_staff_more": "Người hỏi câu số {number} ({commune}) viết thêm:\n«{question}»\nTrả lời: /traloi {number} <nội dung>",
     "handoff_answer": "Trả lời câu hỏi số {number} của bạn — {team}:\n{answer}",
+    "mydata_tickets": "Câu hỏi gửi cán bộ: {tickets}",
+    "mydata_ticket": "số {number} ({state})",
+    "handoff_status_open": "đang chờ trả lời",
+    "handoff_status_answered": "đã trả lời",
+    "handoff_status_closed": "đã đóng",
+    "handoff_person_blocked": "Người hỏi câu số {number} đã chặn bot nên không nhận được câu trả lời; câu hỏi đã được đóng.",
 }

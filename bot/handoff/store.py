@@ -160,13 +160,30 @@ async def answer(session: AsyncSession, role: StaffRole | None, actor: str, numb
     return Answered(ticket, citizen, message.id, repeated=False)
 
 
+async def release(session: AsyncSession, actor: str, now: datetime) -> list[Ticket]:
+    """A staff member's role is gone: the live tickets they took are nobody's again, and
+    those of a commune left without staff go to the province (audited); returns them."""
+    moved = list(await session.scalars(select(Ticket).where(
+        Ticket.assigned_to == actor, Ticket.status.in_(LIVE))))
+    for ticket in moved:
+        ticket.assigned_to = None
+        if ticket.commune_code is not None:
+            team = await team_for(session, ticket.commune_code)
+            ticket.commune_code = None if team.province else ticket.commune_code
+        session.add(AuditEntry(at=now, actor=actor, action="ticket_reassign",
+                               detail={"ticket": ticket.id, "to": ticket.commune_code}))
+    return moved
+
+
 async def last_question(session: AsyncSession, user_id: int) -> str | None:
     return await session.scalar(select(QuestionLog.text).where(QuestionLog.user_id == user_id)
                                 .order_by(QuestionLog.id.desc()).limit(1))
 
 
-async def close(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+async def close(session: AsyncSession, ticket: Ticket, now: datetime, reason: str) -> None:
     ticket.status, ticket.closed_at = Status.CLOSED, now
+    session.add(AuditEntry(at=now, actor=ticket.assigned_to or "bot", action="ticket_close",
+                           detail={"ticket": ticket.id, "reason": reason}))
 
 
 async def of_person(session: AsyncSession, user_id: int) -> list[tuple[Ticket, int]]:

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast.store import cancel as cancel_broadcast
+from bot.handoff import store as handoff
 from bot.storage.models import (
     AuditEntry,
     Broadcast,
@@ -45,6 +46,7 @@ class PersonalData:
     ratings: int = 0
     staff_role: StaffRole | None = None
     scheduled_broadcasts: int = 0
+    tickets: list[tuple[int, str]] = field(default_factory=list)  # (number, status)
 
 
 async def personal_data(session: AsyncSession, user: UserRow) -> PersonalData:
@@ -62,6 +64,7 @@ async def personal_data(session: AsyncSession, user: UserRow) -> PersonalData:
         .where(QuestionFollowup.user_id == uid)) or 0)
     data.staff_role = await staff_role_of(session, user)
     data.scheduled_broadcasts = len(await _scheduled_broadcasts(session, uid))
+    data.tickets = [(t.id, t.status) for t, _n in await handoff.of_person(session, uid)]
     return data
 
 
@@ -108,6 +111,8 @@ async def forget_person(session: AsyncSession, user: UserRow, now: datetime) -> 
                                detail={"reason": "forget", "role": role.role,
                                        "commune": role.commune_code}))
         await session.delete(role)
+        await session.flush()
+        await handoff.release(session, actor, now)
     for table in (QuestionFollowup, QuestionLog, EventSubscription, SessionWatch):
         await session.execute(delete(table).where(table.user_id == uid))
     await session.execute(delete(User).where(User.id == uid))
