@@ -13,6 +13,7 @@ from bot.core.refused import Refused
 from bot.core.turn import Turn
 from bot.handoff import notify, store
 from bot.staff.scope import role_of
+from bot.storage.models import Ticket
 from bot.time import stored_now
 from handlers import commune_picker
 from knowledge.audience import LABEL_KEYS, Audience
@@ -81,7 +82,7 @@ async def _open(turn: Turn, text: str) -> list[Reply]:
                            first, now)
     turn.start(FLOW, "follow", ticket=ticket.id)
     return [turn.say("handoff_opened", options=[turn.option("handoff_done", LEAVE)],
-                     number=ticket.id, team=_team_name(turn, ticket.commune_code),
+                     number=ticket.id, team=notify.team_name(turn.lang, _commune_of(turn, ticket)),
                      when=_when(turn))]
 
 
@@ -130,7 +131,9 @@ async def reply_as_staff(turn: Turn) -> list[Reply]:
     if answered.citizen.blocked:  # nothing can reach them: the ticket says so and closes
         await store.close(turn.session, answered.ticket, now, reason="blocked")
         return [turn.say("handoff_person_blocked", number=number)]
-    team = _team_name(turn, answered.ticket.commune_code, lang=answered.citizen.language)
+    code = answered.ticket.commune_code
+    team = notify.team_name(answered.citizen.language or "vi",
+                            commune_picker.name(turn, code) if code else None)
     await notify.give_answer(turn.session, answered, team, text.strip(), now)
     return [turn.say("handoff_reply_sent", number=number)]
 
@@ -150,11 +153,9 @@ def _group(turn: Turn) -> str:
     return turn.t(key) if key else "—"
 
 
-def _team_name(turn: Turn, commune_code: str | None, lang: str | None = None) -> str:
-    if commune_code is None:
-        return turn.t("handoff_team_province", lang=lang)
-    return turn.t("handoff_team_commune", lang=lang,
-                  commune=commune_picker.name(turn, commune_code))
+def _commune_of(turn: Turn, ticket: Ticket) -> str | None:
+    code = ticket.commune_code
+    return commune_picker.name(turn, code) if code else None
 
 
 def _when(turn: Turn) -> str:

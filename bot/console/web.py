@@ -25,6 +25,7 @@ from bot.console import (
     inbox_pages,
     knowledge_pages,
     pages,
+    ticket_pages,
     training_pages,
 )
 from bot.console.render import (
@@ -194,6 +195,10 @@ def console_app(app: App) -> web.Application:
     routes.add_get("/knowledge/lexicon", knowledge_pages.lexicon_page)
     routes.add_post("/knowledge/lexicon", knowledge_pages.lexicon_post)
     routes.add_post("/knowledge/lexicon/restore/{revision}", knowledge_pages.lexicon_restore)
+    routes.add_get("/tickets", ticket_pages.tickets)
+    routes.add_get("/tickets/{id}", ticket_pages.ticket)
+    routes.add_post("/tickets/{id}/answer", ticket_pages.answer)
+    routes.add_post("/tickets/{id}/close", ticket_pages.close)
     routes.add_get("/trainings", training_pages.trainings)
     routes.add_post("/trainings", training_pages.add)
     routes.add_get("/trainings/{id}", training_pages.detail)

@@ -35,6 +35,13 @@ async def tell_team(session: AsyncSession, team: Team, ticket: Ticket, text: str
     return told
 
 
+def team_name(lang: str, commune: str | None) -> str:
+    """How an answer is signed: the commune's officers by name, or the province's."""
+    if commune is None:
+        return catalogue_text(lang, "handoff_team_province")
+    return catalogue_text(lang, "handoff_team_commune", commune=commune)
+
+
 async def give_answer(session: AsyncSession, answered: Answered, team_name: str, text: str,
                       now: datetime) -> None:
     citizen, number = answered.citizen, answered.ticket.id

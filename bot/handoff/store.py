@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.refused import Refused
-from bot.staff.scope import Level, is_province
+from bot.staff.scope import Level, is_province, narrowed
 from bot.storage.models import (
     AuditEntry,
     QuestionLog,
@@ -173,6 +173,40 @@ async def release(session: AsyncSession, actor: str, now: datetime) -> list[Tick
         session.add(AuditEntry(at=now, actor=actor, action="ticket_reassign",
                                detail={"ticket": ticket.id, "to": ticket.commune_code}))
     return moved
+
+
+@dataclass(frozen=True)
+class Listed:
+    ticket: Ticket
+    question: str  # the first message
+    messages: int
+
+
+async def staff_tickets(session: AsyncSession, role: StaffRole, status: Status,
+                        limit: int = 200) -> list[Listed]:
+    """ROLE's tickets of a status, newest activity first: commune staff their commune's."""
+    first = (select(TicketMessage.ticket_id, func.min(TicketMessage.id).label("first"),
+                    func.count().label("n")).group_by(TicketMessage.ticket_id).subquery())
+    query = (select(Ticket, TicketMessage.text, first.c.n)
+             .join(first, first.c.ticket_id == Ticket.id)
+             .join(TicketMessage, TicketMessage.id == first.c.first)
+             .where(Ticket.status == status)
+             .order_by(Ticket.last_activity_at.desc()).limit(limit))
+    where = narrowed(role, Ticket.commune_code)
+    if where is not None:
+        query = query.where(where)
+    return [Listed(t, text, int(n)) for t, text, n in await session.execute(query)]
+
+
+async def staff_ticket(session: AsyncSession, role: StaffRole, number: int
+                       ) -> tuple[Ticket, list[TicketMessage]] | None:
+    """A ticket ROLE may see, with its conversation; None for another commune's."""
+    ticket = await session.get(Ticket, number)
+    if ticket is None or not may_answer(role, ticket):
+        return None
+    messages = await session.scalars(select(TicketMessage).where(
+        TicketMessage.ticket_id == number).order_by(TicketMessage.id))
+    return ticket, list(messages)
 
 
 async def last_question(session: AsyncSession, user_id: int) -> str | None:
