@@ -193,7 +193,7 @@ def from_mapping(
     _read_reminders(cfg, raw)
     _read_delivery(cfg, raw)
     _read_limits(cfg, raw)
-    _read_quiet_hours(cfg, raw)
+    _read_hours(cfg, raw)
     _apply_environment(cfg, env)
     return cfg
 
@@ -245,7 +245,7 @@ def _read_delivery(cfg: Config, raw: dict[str, Any]) -> None:
         )
 
 
-def _read_quiet_hours(cfg: Config, raw: dict[str, Any]) -> None:
+def _read_hours(cfg: Config, raw: dict[str, Any]) -> None:
     """broadcast.quiet_hours: "21:00-07:00" (local; may span midnight);
     handoff.office_hours: "07:30-17:00" (local, Monday to Friday)."""
     quiet = _hours(_section(raw, "broadcast").get("quiet_hours"), "broadcast.quiet_hours")

@@ -73,11 +73,10 @@ async def _question_step(turn: Turn) -> StepResult:
 async def _open(turn: Turn, text: str) -> list[Reply]:
     now = stored_now(turn.clock)
     try:
-        ticket, team = await store.open_ticket(turn.session, turn.user, text, now)
+        ticket, team, first = await store.open_ticket(turn.session, turn.user, text, now)
     except Refused as refused:
         turn.finish()
         return [turn.say(refused.key, count=store.MAX_OPEN)]
-    first = await store.first_message_id(turn.session, ticket)
     await notify.tell_team(turn.session, team, ticket, text, _commune(turn), _group(turn),
                            first, now)
     turn.start(FLOW, "follow", ticket=ticket.id)

@@ -79,10 +79,13 @@ async def answer(request: web.Request) -> web.StreamResponse:
 
 
 async def close(request: web.Request) -> web.StreamResponse:
-    item, _messages = await _found(request)
+    ticket_number = number(request.match_info["id"], 9)
     async with app_of(request).services.sessions() as session, session.begin():
-        found = await store.staff_ticket(session, who(request).role, item.id)
-        if found is not None and found[0].status != store.Status.CLOSED:
+        found = None if ticket_number is None else await store.staff_ticket(
+            session, who(request).role, ticket_number)
+        if found is None:
+            raise web.HTTPNotFound()  # another commune's reads as none
+        if found[0].status != store.Status.CLOSED:
             await store.close(session, found[0], now_of(request), reason="staff")
-    return see_other(f"{PREFIX}/tickets/{item.id}")
+    return see_other(f"{PREFIX}/tickets/{ticket_number}")
 

@@ -57,8 +57,9 @@ async def open_tickets(session: AsyncSession, user_id: int) -> list[Ticket]:
 
 
 async def open_ticket(session: AsyncSession, user: User, text: str, now: datetime
-                      ) -> tuple[Ticket, Team]:
-    """A new ticket with TEXT as its first message; Refused at MAX_OPEN live tickets."""
+                      ) -> tuple[Ticket, Team, int]:
+    """A new ticket with TEXT as its first message (its id: the notification's source);
+    Refused at MAX_OPEN live tickets."""
     if len(await open_tickets(session, user.id)) >= MAX_OPEN:
         raise Refused("handoff_too_many")
     team = await team_for(session, user.commune_code)
@@ -66,10 +67,11 @@ async def open_ticket(session: AsyncSession, user: User, text: str, now: datetim
                     status=Status.OPEN, created_at=now, last_activity_at=now)
     session.add(ticket)
     await session.flush()
-    session.add(TicketMessage(ticket_id=ticket.id, staff=None, text=text[:MAX_TEXT],
-                              created_at=now))
+    message = TicketMessage(ticket_id=ticket.id, staff=None, text=text[:MAX_TEXT],
+                            created_at=now)
+    session.add(message)
     await session.flush()
-    return ticket, team
+    return ticket, team, message.id
 
 
 async def team_for(session: AsyncSession, commune_code: str | None) -> Team:
@@ -109,10 +111,6 @@ async def add_question(session: AsyncSession, ticket: Ticket, text: str, now: da
     await session.flush()
     return message.id
 
-
-async def first_message_id(session: AsyncSession, ticket: Ticket) -> int:
-    return int(await session.scalar(select(func.min(TicketMessage.id)).where(
-        TicketMessage.ticket_id == ticket.id)) or 0)
 
 
 def may_answer(role: StaffRole, ticket: Ticket) -> bool:
@@ -220,9 +218,7 @@ async def close(session: AsyncSession, ticket: Ticket, now: datetime, reason: st
                            detail={"ticket": ticket.id, "reason": reason}))
 
 
-async def of_person(session: AsyncSession, user_id: int) -> list[tuple[Ticket, int]]:
-    """A person's tickets with how many messages each has, for /mydata."""
-    rows = await session.execute(
-        select(Ticket, func.count(TicketMessage.id)).join(TicketMessage, isouter=True)
-        .where(Ticket.user_id == user_id).group_by(Ticket.id).order_by(Ticket.id))
-    return [(ticket, int(n)) for ticket, n in rows]
+async def of_person(session: AsyncSession, user_id: int) -> list[Ticket]:
+    """A person's tickets, for /mydata."""
+    return list(await session.scalars(select(Ticket).where(Ticket.user_id == user_id)
+                                      .order_by(Ticket.id)))

@@ -64,7 +64,7 @@ async def personal_data(session: AsyncSession, user: UserRow) -> PersonalData:
         .where(QuestionFollowup.user_id == uid)) or 0)
     data.staff_role = await staff_role_of(session, user)
     data.scheduled_broadcasts = len(await _scheduled_broadcasts(session, uid))
-    data.tickets = [(t.id, t.status) for t, _n in await handoff.of_person(session, uid)]
+    data.tickets = [(t.id, t.status) for t in await handoff.of_person(session, uid)]
     return data
 
 
