@@ -45,7 +45,8 @@ def register(conversation: Conversation) -> None:
     c.command("broadcasts")(broadcast.recent)
     c.command("hoicanbo", "human", menu=True)(handoff.ask_person)
     c.command("dangnhap", "login")(staff_login.login)  # staff: a console sign-in link
-    c.command("traloi", "reply")(handoff.reply_as_staff)  # staff: answer a ticket
+    c.command(*handoff.REPLY_COMMANDS)(handoff.reply_as_staff)  # staff: answer a ticket
+    c.on_reply = handoff.reply_to_notification  # staff: a swipe-reply answers it too
 
     c.flow(onboarding.FLOW, onboarding.step)
     c.flow(onboarding.LANGUAGE_FLOW, onboarding.language_step)

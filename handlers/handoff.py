@@ -5,6 +5,8 @@ that did not help; the question goes to their commune's team, follow-ups join it
 
 from __future__ import annotations
 
+import re
+
 from bot.core import payloads
 from bot.core.flow import UNHANDLED, Step, StepResult, run_step
 from bot.core.messages import Option, Reply
@@ -22,6 +24,9 @@ from knowledge.normalise import normalise
 FLOW = "handoff"
 LEAVE = "leave"
 LAST = "last"
+REPLY_COMMANDS = ("traloi", "reply")
+# The "/traloi 12 <…>" line of a staff notification: replying to it answers ticket 12.
+_NOTIFICATION = re.compile(rf"/(?:{'|'.join(REPLY_COMMANDS)}) #?(\d{{1,9}})\b")
 _LEAVE_WORDS = frozenset({"xong", "xong roi", "done", "thoi", "ket thuc", "het"})
 
 
@@ -135,6 +140,15 @@ async def reply_as_staff(turn: Turn) -> list[Reply]:
                             commune_picker.name(turn, code) if code else None)
     await notify.give_answer(turn.session, answered, team, text.strip(), now)
     return [turn.say("handoff_reply_sent", number=number)]
+
+
+async def reply_to_notification(turn: Turn) -> StepResult:
+    """A reply to a staff notification answers its ticket, as /traloi would."""
+    found = _NOTIFICATION.search(turn.incoming.reply_to or "")
+    if found is None:
+        return UNHANDLED
+    turn.text = f"{found.group(1)} {turn.text}"
+    return await reply_as_staff(turn)
 
 
 def _number(raw: str) -> int | None:

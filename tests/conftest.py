@@ -103,10 +103,10 @@ class Chat:
         self.last: list[Reply] = []
 
     async def send(self, text: str | None = None, *, payload: str | None = None,
-                   unsupported: bool = False) -> list[Reply]:
+                   unsupported: bool = False, reply_to: str | None = None) -> list[Reply]:
         self.last = await self.app.conversation.handle(
             Incoming(self.channel, self.user, self.user, text=text, payload=payload,
-                     unsupported=unsupported)
+                     unsupported=unsupported, reply_to=reply_to)
         )
         return self.last
 

@@ -179,14 +179,21 @@ class FakeTelegram(LocalServer):
                 "language_code": lang}
 
     def push_text(self, user_id: int, text: str, chat_id: int | None = None,
-                  chat_type: str = "private", lang: str = "vi") -> int:
+                  chat_type: str = "private", lang: str = "vi",
+                  reply_to: Call | None = None) -> int:
+        """A message from USER_ID; REPLY_TO: the bot's sent message it swipe-replies to."""
         chat = {"id": chat_id or user_id, "type": chat_type}
         if chat_type == "private":
             chat["first_name"] = f"User{user_id}"
         else:
             chat["title"] = "Nhóm xã"
-        return self.push(message={"message_id": next(self.message_ids), "date": int(time.time()),
-                                  "chat": chat, "from": self.user(user_id, lang), "text": text})
+        message = {"message_id": next(self.message_ids), "date": int(time.time()),
+                   "chat": chat, "from": self.user(user_id, lang), "text": text}
+        if reply_to is not None:
+            message["reply_to_message"] = {"message_id": next(self.message_ids),
+                                           "date": int(time.time()), "chat": chat,
+                                           "from": BOT_USER, "text": reply_to.text}
+        return self.push(message=message)
 
     def push_sticker(self, user_id: int) -> int:
         return self.push(message={

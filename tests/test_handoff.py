@@ -201,3 +201,15 @@ async def test_outside_office_hours_the_person_is_told_when_to_expect_an_answer(
     await citizen.send("xong")
     await citizen.send("/hoicanbo một câu khác")
     assert "ngoài giờ làm việc (07:30–17:00" in citizen.text()
+
+
+async def test_a_reply_to_a_notification_answers_only_within_the_officers_own_commune(app):
+    await officer(app, "cd1", CAM_DUONG)
+    sa_pa = await officer(app, "sp1", SA_PA)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    notification = (await told(app))["cd1"][0]
+    await sa_pa.send("Có ạ", reply_to=notification)  # a forwarded or forged notification
+    assert "Không có câu hỏi số 1" in sa_pa.text()
+    await sa_pa.send("id.vn có miễn phí không", reply_to="Chào bạn!")  # any other message
+    assert "31/12/2025" in sa_pa.text()  # is answered as usual

@@ -24,7 +24,8 @@ from bot.time import FixedClock
 from .conftest import TODAY, make_config
 from .fake_telegram import Call, FakeTelegram
 from .local_server import free_port
-from .support import add_session
+from .support import CAM_DUONG, NOW, add_session
+from .test_handoff import officer
 
 TOKEN = "123:TEST"
 
@@ -442,3 +443,21 @@ async def test_the_old_telegram_workers_setting_is_explained_and_one_process_ans
         await channel.stop()
         await app.close()
     assert "telegram.workers is no longer used" in caplog.text
+
+
+async def test_an_officer_answers_a_question_by_replying_to_its_notification(telegram) -> None:
+    """Where officers are: a swipe-reply to the notification answers it, no command."""
+    fake, app = telegram
+    await officer(app, "730", CAM_DUONG)
+    async with app.services.sessions() as session, session.begin():
+        session.add(User(channel="telegram", channel_user_id="731", chat_id="731",
+                         language="vi", commune_code=CAM_DUONG, news_opt_in=False,
+                         blocked=False, created_at=NOW, last_seen_at=NOW))
+    fake.push_text(731, "/hoicanbo Phường có lớp tin học cho người cao tuổi không?")
+    notification = await fake.wait_text(730, "/traloi 1")
+    fake.push_text(730, "Có ạ, 8:00 thứ Bảy tại nhà văn hoá tổ 5.", reply_to=notification)
+    answer = await fake.wait_text(731, "8:00 thứ Bảy")
+    assert "cán bộ Phường Cam Đường" in answer.text
+    await fake.wait_text(730, "Đã gửi câu trả lời cho câu hỏi số 1")
+    fake.push_text(731, "Cảm ơn ạ", reply_to=answer)  # the citizen's reply is no answer
+    await fake.wait_text(731, "Đã thêm vào câu hỏi số 1")  # joins the ticket as a follow-up

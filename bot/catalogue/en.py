@@ -597,4 +597,5 @@ MESSAGES: dict[str, str] = {
     "console_ticket_send": "Send the answer",
     "console_ticket_close": "Close the question",
     "console_ticket_empty": "Please write an answer (at most 10,000 characters).",
+    "handoff_staff_swipe": "Or simply reply to this message.",
 }

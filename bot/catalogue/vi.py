@@ -607,4 +607,5 @@ MESSAGES: dict[str, str] = {
     "console_ticket_send": "Gửi câu trả lời",
     "console_ticket_close": "Đóng câu hỏi",
     "console_ticket_empty": "Hãy viết câu trả lời (tối đa 10.000 ký tự).",
+    "handoff_staff_swipe": "Hoặc trả lời thẳng vào tin nhắn này.",
 }

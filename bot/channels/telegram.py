@@ -316,11 +316,18 @@ class TelegramChannel(PlatformChannel):
                 return None
         if text:
             return Incoming(CHANNEL, party, str(chat.id), text=text, language_hint=lang,
-                            display_name=name)
+                            display_name=name, reply_to=self._replied(message))
         if message.contact and message.contact.user_id == user.id:
             return Incoming(CHANNEL, party, str(chat.id), phone=message.contact.phone_number,
                             language_hint=lang, display_name=name)
         return Incoming(CHANNEL, party, str(chat.id), unsupported=True, language_hint=lang)
+
+    def _replied(self, message: Message) -> str | None:
+        """The text of the bot's own message this one answers (a swipe-reply), if any."""
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or not self.username:
+            return None
+        return replied.text if replied.from_user.username == self.username else None
 
     def _addressed(self, text: str) -> str | None:
         """In groups the bot answers only commands and messages that mention it."""

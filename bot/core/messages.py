@@ -43,6 +43,7 @@ class Incoming:
     unsupported: bool = False  # sticker, photo, voice… anything without text
     phone: str | None = None  # a shared contact (Telegram's one-tap phone button)
     message_id: str | None = None  # set by channels that may deliver an update twice
+    reply_to: str | None = None  # the text of the bot's own message this one replies to
 
     def __post_init__(self) -> None:
         for name in _TEXT_FIELDS:

@@ -67,6 +67,9 @@ class Conversation:
         self.payload_kinds: dict[str, PayloadHandler] = {}
         self.topic_handler: Callable[[Turn, str], Awaitable[list[Reply]]] | None = None
         self.free_text: Handler | None = None
+        # A reply to one of the bot's own messages (Telegram's swipe-reply) goes here
+        # first; UNHANDLED lets it take the usual way.
+        self.on_reply: FlowHandler | None = None
         self.menu: Callable[[Turn], list[Option]] = lambda turn: []
         self.flood = FloodGuard(services.config.flood)
         # Bounded turns in flight: more only queue on the database (SQLite has one
@@ -225,6 +228,10 @@ class Conversation:
         command = _COMMAND.match(turn.text)
         if command:
             return await self._on_command(turn, command.group(1).lower(), command.group(2) or "")
+        if incoming.reply_to and self.on_reply is not None:
+            result = await self.on_reply(turn)
+            if result is not UNHANDLED:
+                return result
         if turn.in_dialog and turn.state.flow in self.flows:
             # An empty message mid-form goes to the form, which re-asks its own question.
             result = await self.flows[turn.state.flow](turn)

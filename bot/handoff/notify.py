@@ -16,6 +16,8 @@ from bot.storage.models import Ticket
 
 SOURCE = "ticket"
 PREVIEW = 1000  # characters of the question in a staff notification
+# Channels that tell the bot which of its messages a reply answers (Incoming.reply_to).
+SWIPE_REPLY = frozenset({"telegram"})
 
 
 async def tell_team(session: AsyncSession, team: Team, ticket: Ticket, text: str,
@@ -28,8 +30,12 @@ async def tell_team(session: AsyncSession, team: Team, ticket: Ticket, text: str
     for staff in team.staff:
         if follow_up and ticket.assigned_to not in (None, actor_of(staff)):
             continue
-        reply = Reply(catalogue_text(staff.language or "vi", key, number=ticket.id,
-                                     commune=commune, group=group, question=text[:PREVIEW]))
+        lang = staff.language or "vi"
+        told_text = catalogue_text(lang, key, number=ticket.id, commune=commune, group=group,
+                                   question=text[:PREVIEW])
+        if staff.channel in SWIPE_REPLY:
+            told_text += "\n" + catalogue_text(lang, "handoff_staff_swipe")
+        reply = Reply(told_text)
         await enqueue(session, staff, SOURCE, f"{ticket.id}.q{message_id}", reply, now)
         told += 1
     return told
