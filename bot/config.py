@@ -66,6 +66,8 @@ class Config:
     quiet_hours: tuple[time, time] = (time(21, 0), time(7, 0))
     # Handoff: when staff answer (local, Monday to Friday), said to people who ask.
     office_hours: tuple[time, time] = (time(7, 30), time(17, 0))
+    # Handoff: a question nobody touched for this long is closed (the person is told).
+    ticket_close_after: timedelta = timedelta(days=7)
     knowledge_path: Path = PACKAGE_KNOWLEDGE
     timezone: str = "Asia/Ho_Chi_Minh"
     telegram: PlatformConfig = field(default_factory=PlatformConfig)
@@ -194,6 +196,7 @@ def from_mapping(
     _read_delivery(cfg, raw)
     _read_limits(cfg, raw)
     _read_hours(cfg, raw)
+    _read_handoff(cfg, raw)
     _apply_environment(cfg, env)
     return cfg
 
@@ -252,6 +255,15 @@ def _read_hours(cfg: Config, raw: dict[str, Any]) -> None:
     cfg.quiet_hours = quiet or cfg.quiet_hours
     office = _hours(_section(raw, "handoff").get("office_hours"), "handoff.office_hours")
     cfg.office_hours = office or cfg.office_hours
+
+
+def _read_handoff(cfg: Config, raw: dict[str, Any]) -> None:
+    """handoff.close_after_days: 7 (a question untouched this long is closed)."""
+    days = _positive(_section(raw, "handoff").get("close_after_days"), "handoff.close_after_days",
+                     cfg.ticket_close_after.days)
+    if days < 1:
+        raise ConfigError("handoff.close_after_days: must be at least 1")
+    cfg.ticket_close_after = timedelta(days=days)
 
 
 def _hours(raw: Any, key: str) -> tuple[time, time] | None:

@@ -12,6 +12,7 @@ MENU_ITEMS = (
     ("menu_training", payloads.action(Action.TRAINING)),
     ("menu_events", payloads.action(Action.EVENTS)),
     ("menu_news", payloads.action(Action.NEWS)),
+    ("menu_handoff", payloads.action(Action.HANDOFF)),
     ("menu_privacy", payloads.action(Action.PRIVACY)),
 )
 FAQ_EXAMPLES = ("domain.idvn.free", "domain.bizvn.free", "nq57.what", "campaign.digital_day")
@@ -43,7 +44,7 @@ async def faq_prompt(turn: Turn) -> list[Reply]:
 # Topic actions (knowledge files) → menu actions (router).
 TOPIC_ACTIONS = {"training.signup": Action.TRAINING, "training.mine": Action.MINE,
                  "menu": Action.MENU, "privacy": Action.PRIVACY, "news": Action.NEWS,
-                 "reminders": Action.EVENTS}
+                 "reminders": Action.EVENTS, "handoff": Action.HANDOFF}
 
 
 async def cancel(turn: Turn) -> list[Reply]:

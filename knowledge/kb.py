@@ -28,7 +28,8 @@ __all__ = [
 ]
 
 LANGUAGES = ("vi", "en")
-ACTIONS = frozenset({"training.signup", "training.mine", "reminders", "menu", "privacy", "news"})
+ACTIONS = frozenset({"training.signup", "training.mine", "reminders", "menu", "privacy", "news",
+                     "handoff"})
 _TOPIC_FIELDS = frozenset(
     {
         "id",

@@ -18,6 +18,7 @@ def test_the_example_config_documents_loadable_keys() -> None:
     assert config.knowledge_path == ROOT / "knowledge"
     assert config.reminders_before == [timedelta(days=1), timedelta(hours=1)]
     assert config.delivery_rates["telegram"] == 25
+    assert config.ticket_close_after == timedelta(days=7)
 
 
 def test_no_file_means_embedded_defaults() -> None:
@@ -50,6 +51,8 @@ def test_environment_overrides_secrets_and_urls() -> None:
         ({"delivery": {"telegram": {"rate_per_second": -1}}}, "delivery.telegram.rate_per_second"),
         ({"telegram": {"token": "t", "mode": "webhook"}}, "telegram.webhook.url:"),
         ({"knowledge": {"path": "/no/such/folder"}}, "knowledge.path:"),
+        ({"handoff": {"close_after_days": 0}}, "handoff.close_after_days:"),
+        ({"handoff": {"office_hours": "late"}}, "handoff.office_hours:"),
     ],
 )
 def test_each_bad_value_is_named_by_its_key(raw: dict, message: str) -> None:

@@ -213,3 +213,45 @@ async def test_a_reply_to_a_notification_answers_only_within_the_officers_own_co
     assert "Không có câu hỏi số 1" in sa_pa.text()
     await sa_pa.send("id.vn có miễn phí không", reply_to="Chào bạn!")  # any other message
     assert "31/12/2025" in sa_pa.text()  # is answered as usual
+
+
+async def test_a_question_nobody_answers_for_a_week_is_closed_and_the_person_told(app):
+    from datetime import timedelta
+
+    from bot.handoff.expiry import close_stale
+    from bot.time import FixedClock
+
+    from .conftest import TODAY
+
+    cd1 = await officer(app, "cd1", CAM_DUONG)
+    waiting, answered = await resident(app, "r1", CAM_DUONG), await resident(app, "r2", CAM_DUONG)
+    await waiting.send(f"/hoicanbo {QUESTION}")
+    await answered.send("/hoicanbo Lớp học ở đâu ạ?")
+    await cd1.send("/traloi 2 Ở nhà văn hoá tổ 5.")
+    app.services.clock = FixedClock(TODAY + timedelta(days=6))
+    late = await resident(app, "r3", CAM_DUONG)
+    await late.send("/hoicanbo Còn chỗ không ạ?")  # asked a day before the sweep
+    app.services.clock = FixedClock(TODAY + timedelta(days=7, hours=1))
+    assert await close_stale(app.services) == 2
+    assert await close_stale(app.services) == 0  # another process's sweep closes nothing
+    async with app.services.sessions() as session:
+        states = dict((await session.execute(select(Ticket.id, Ticket.status))).all())
+    assert states == {1: "closed", 2: "closed", 3: "open"}
+    queued = await told(app)
+    assert len([t for t in queued["r1"] if "chưa được cán bộ trả lời sau 7 ngày" in t]) == 1
+    assert not any("sau 7 ngày" in t for t in queued["r2"])  # answered: simply done
+    await waiting.send("id.vn có miễn phí không")  # the bot answers again
+    assert "31/12/2025" in waiting.text()
+
+
+async def test_asking_for_a_real_person_in_words_or_from_the_menu_leads_to_an_officer(app):
+    await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send("cho toi gap can bo xa de hoi")
+    await citizen.press("Gửi câu hỏi cho cán bộ")
+    assert "Bạn muốn hỏi cán bộ điều gì" in citizen.text()
+    await citizen.send("/menu")
+    await citizen.press("Hỏi cán bộ xã/phường")
+    assert "Bạn muốn hỏi cán bộ điều gì" in citizen.text()
+    await citizen.send(QUESTION)
+    assert "Đã gửi câu hỏi số 1" in citizen.text()

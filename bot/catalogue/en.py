@@ -36,6 +36,7 @@ MESSAGES: dict[str, str] = {
     "menu_training": "Training sign-up",
     "menu_events": "Events & reminders",
     "menu_news": "Commune news",
+    "menu_handoff": "Ask an officer",
     "menu_privacy": "Privacy",
     "faq_prompt": "Just type your question. For example:",
     "news_status": "Your commune/ward: **{commune}**. Commune news: **{state}**.",
@@ -598,4 +599,5 @@ MESSAGES: dict[str, str] = {
     "console_ticket_close": "Close the question",
     "console_ticket_empty": "Please write an answer (at most 10,000 characters).",
     "handoff_staff_swipe": "Or simply reply to this message.",
+    "handoff_expired": "Your question {number} was not answered by officers within {days} days, so it has been closed. We are sorry. You can send it again with /human, or ask your commune or ward People's Committee directly.",
 }

@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     "menu_training": "Đăng ký tập huấn",
     "menu_events": "Sự kiện & nhắc lịch",
     "menu_news": "Tin của xã/phường",
+    "menu_handoff": "Hỏi cán bộ xã/phường",
     "menu_privacy": "Quyền riêng tư",
     "faq_prompt": "Bạn cứ gõ câu hỏi, có dấu hay không dấu đều được. Ví dụ:",
     # news settings
@@ -608,4 +609,5 @@ MESSAGES: dict[str, str] = {
     "console_ticket_close": "Đóng câu hỏi",
     "console_ticket_empty": "Hãy viết câu trả lời (tối đa 10.000 ký tự).",
     "handoff_staff_swipe": "Hoặc trả lời thẳng vào tin nhắn này.",
+    "handoff_expired": "Câu hỏi số {number} của bạn chưa được cán bộ trả lời sau {days} ngày nên đã được đóng lại. Xin lỗi bạn. Bạn có thể gửi lại bằng /hoicanbo, hoặc hỏi trực tiếp UBND xã, phường nơi bạn ở.",
 }

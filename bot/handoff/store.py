@@ -112,7 +112,6 @@ async def add_question(session: AsyncSession, ticket: Ticket, text: str, now: da
     return message.id
 
 
-
 def may_answer(role: StaffRole, ticket: Ticket) -> bool:
     """Province staff answer any ticket; commune staff their commune's."""
     return is_province(role) or (ticket.commune_code is not None
@@ -214,8 +213,12 @@ async def last_question(session: AsyncSession, user_id: int) -> str | None:
 
 async def close(session: AsyncSession, ticket: Ticket, now: datetime, reason: str) -> None:
     ticket.status, ticket.closed_at = Status.CLOSED, now
-    session.add(AuditEntry(at=now, actor=ticket.assigned_to or "bot", action="ticket_close",
-                           detail={"ticket": ticket.id, "reason": reason}))
+    session.add(closed_entry(ticket, now, reason))
+
+
+def closed_entry(ticket: Ticket, now: datetime, reason: str) -> AuditEntry:
+    return AuditEntry(at=now, actor=ticket.assigned_to or "bot", action="ticket_close",
+                      detail={"ticket": ticket.id, "reason": reason})
 
 
 async def of_person(session: AsyncSession, user_id: int) -> list[Ticket]:

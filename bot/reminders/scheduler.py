@@ -141,7 +141,9 @@ async def schedule_due(services: Services) -> None:
 
 
 async def scheduler(services: Services, interval: float = 30.0) -> None:
-    """Every INTERVAL seconds: queue due reminders; once an hour: housekeeping."""
+    """Every INTERVAL seconds: queue due reminders; once an hour: housekeeping and
+    closing handoff questions nobody touched for days."""
+    from bot.handoff.expiry import close_stale
     from bot.reminders.housekeeping import prune
 
     await log_missed(services)
@@ -151,6 +153,7 @@ async def scheduler(services: Services, interval: float = 30.0) -> None:
             await schedule_due(services)
             if rounds % int(3600 / interval) == 0:
                 await prune(services)
+                await close_stale(services)
         except Exception:
             log.exception("reminder round failed; retrying")
         rounds += 1
