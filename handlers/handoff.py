@@ -15,10 +15,7 @@ from bot.core.refused import Refused
 from bot.core.turn import Turn
 from bot.handoff import notify, store
 from bot.staff.scope import role_of
-from bot.storage.models import Ticket
 from bot.time import stored_now
-from handlers import commune_picker
-from knowledge.audience import LABEL_KEYS, Audience
 from knowledge.normalise import normalise
 
 FLOW = "handoff"
@@ -82,12 +79,12 @@ async def _open(turn: Turn, text: str) -> list[Reply]:
     except Refused as refused:
         turn.finish()
         return [turn.say(refused.key, count=store.MAX_OPEN)]
-    await notify.tell_team(turn.session, team, ticket, text, _commune(turn), _group(turn),
+    await notify.tell_team(turn.session, turn.services.communes, team, ticket, turn.user, text,
                            first, now)
     turn.start(FLOW, "follow", ticket=ticket.id)
+    team_name = notify.team_name(turn.services.communes, turn.lang, ticket)
     return [turn.say("handoff_opened", options=[turn.option("handoff_done", LEAVE)],
-                     number=ticket.id, team=notify.team_name(turn.lang, _commune_of(turn, ticket)),
-                     when=_when(turn))]
+                     number=ticket.id, team=team_name, when=_when(turn))]
 
 
 async def _follow_step(turn: Turn) -> StepResult:
@@ -103,8 +100,8 @@ async def _follow_step(turn: Turn) -> StepResult:
         return UNHANDLED  # answered long ago or closed: the bot answers again
     message_id = await store.add_question(turn.session, ticket, turn.text, now)
     team = await store.team_for(turn.session, ticket.commune_code)
-    await notify.tell_team(turn.session, team, ticket, turn.text, _commune(turn), _group(turn),
-                           message_id, now, follow_up=True)
+    await notify.tell_team(turn.session, turn.services.communes, team, ticket, turn.user,
+                           turn.text, message_id, now, follow_up=True)
     return [turn.say("handoff_added", options=[turn.option("handoff_done", LEAVE)],
                      number=ticket.id)]
 
@@ -132,13 +129,9 @@ async def reply_as_staff(turn: Turn) -> list[Reply]:
         return [turn.say(refused.key, number=number)]
     if answered.repeated:
         return [turn.say("handoff_already_sent", number=number)]
-    if answered.citizen.blocked:  # nothing can reach them: the ticket says so and closes
-        await store.close(turn.session, answered.ticket, now, reason="blocked")
+    if not await notify.give_answer(turn.session, turn.services.communes, answered,
+                                    text.strip(), now):
         return [turn.say("handoff_person_blocked", number=number)]
-    code = answered.ticket.commune_code
-    team = notify.team_name(answered.citizen.language or "vi",
-                            commune_picker.name(turn, code) if code else None)
-    await notify.give_answer(turn.session, answered, team, text.strip(), now)
     return [turn.say("handoff_reply_sent", number=number)]
 
 
@@ -154,21 +147,6 @@ async def reply_to_notification(turn: Turn) -> StepResult:
 def _number(raw: str) -> int | None:
     digits = raw.lstrip("#")
     return int(digits) if digits.isdigit() and len(digits) <= 9 else None
-
-
-def _commune(turn: Turn) -> str:
-    return commune_picker.name(turn, turn.user.commune_code)
-
-
-def _group(turn: Turn) -> str:
-    key = LABEL_KEYS.get(Audience(turn.user.audience)) if turn.user.audience in set(Audience) \
-        else None
-    return turn.t(key) if key else "—"
-
-
-def _commune_of(turn: Turn, ticket: Ticket) -> str | None:
-    code = ticket.commune_code
-    return commune_picker.name(turn, code) if code else None
 
 
 def _when(turn: Turn) -> str:

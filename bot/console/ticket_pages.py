@@ -66,13 +66,8 @@ async def answer(request: web.Request) -> web.StreamResponse:
         async with app.services.sessions() as session, session.begin():
             answered = await store.answer(session, who(request).role, actor(request), item.id,
                                           text, now)
-            if answered.citizen.blocked:
-                await store.close(session, answered.ticket, now, reason="blocked")
-            elif not answered.repeated:
-                code = answered.ticket.commune_code
-                team = notify.team_name(answered.citizen.language or "vi",
-                                        commune_names(request).get(code, code) if code else None)
-                await notify.give_answer(session, answered, team, text, now)
+            if not answered.repeated:
+                await notify.give_answer(session, app.services.communes, answered, text, now)
     except Refused as refused:
         return await ticket(request, error=refused.key, status=400)
     return see_other(f"{PREFIX}/tickets/{item.id}")

@@ -229,6 +229,20 @@ class TicketMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class CannedReply(Base):
+    """A ready answer a team reuses in the console (commune_code None: the province's,
+    offered to every team)."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    title: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class TrainingSession(Base):
     """A training session, from knowledge/trainings.yaml or `laocai-bot training add`."""
 
