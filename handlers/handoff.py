@@ -14,7 +14,7 @@ from bot.core.payloads import Action
 from bot.core.refused import Refused
 from bot.core.turn import Turn
 from bot.handoff import notify, store
-from bot.staff.scope import role_of
+from bot.staff.scope import actor_of, role_of
 from bot.time import stored_now
 from knowledge.normalise import normalise
 
@@ -122,7 +122,7 @@ async def reply_as_staff(turn: Turn) -> list[Reply]:
     if number is None or not text.strip():
         return [turn.say("handoff_reply_usage")]
     now = stored_now(turn.clock)
-    actor = f"{incoming.channel}:{incoming.user_id}"
+    actor = actor_of(role)
     try:
         answered = await store.answer(turn.session, role, actor, number, text.strip(), now)
     except Refused as refused:

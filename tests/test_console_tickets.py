@@ -3,6 +3,11 @@ browser (the person gets it like a /traloi answer) and closes them."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from bot.storage.models import AuditEntry
+
+from .conftest import Chat
 from .support import CAM_DUONG, SA_PA, grant
 from .test_console import signed_in
 from .test_console_trainings import post
@@ -48,7 +53,60 @@ async def test_ticket_actions_need_the_csrf_token(app, browser):
     await asked(app)
     await grant(app, "boss", "province")
     await signed_in(app, browser, "boss")
-    for url in ("/staff/tickets/1/answer", "/staff/tickets/1/close"):
+    for url in ("/staff/tickets/1/answer", "/staff/tickets/1/close", "/staff/tickets/1/assign",
+                "/staff/tickets/replies"):
         refused = await browser.post(url, data={"text": "x"}, allow_redirects=False)
         assert refused.status == 403, url
     assert "r1" not in await told(app)
+
+
+async def test_a_team_keeps_ready_answers_and_inserts_one_into_an_answer(app, browser):
+    await asked(app)
+    await grant(app, "cd_web", "commune", CAM_DUONG)
+    await signed_in(app, browser, "cd_web")
+    saved = await post(browser, "/staff/tickets/replies",
+                       {"title": "Lớp người cao tuổi", "text": "Lớp học 8:00 thứ Bảy tại tổ 5."})
+    assert saved.status == 303
+    page = await (await browser.get("/staff/tickets/1")).text()
+    assert "Lớp người cao tuổi" in page
+    filled = await (await browser.get("/staff/tickets/1?canned=1")).text()
+    assert ">Lớp học 8:00 thứ Bảy tại tổ 5.</textarea>" in filled
+    refused = await post(browser, "/staff/tickets/replies", {"title": "", "text": "x"})
+    assert refused.status == 400 and "Hãy nhập cả tiêu đề và nội dung" in await refused.text()
+    await grant(app, "sp_web", "commune", SA_PA)  # another commune neither sees nor removes it
+    await signed_in(app, browser, "sp_web")
+    assert "Lớp người cao tuổi" not in await (await browser.get("/staff/tickets/replies")).text()
+    assert (await post(browser, "/staff/tickets/replies/1/remove", {})).status == 404
+
+
+async def test_a_question_is_given_to_a_colleague_or_handed_up_to_the_province(app, browser):
+    await asked(app)
+    await officer(app, "cd2", CAM_DUONG)
+    await officer(app, "boss", None, role="province")
+    await grant(app, "cd_web", "commune", CAM_DUONG)
+    await signed_in(app, browser, "cd_web")
+    given = await post(browser, "/staff/tickets/1/assign", {"to": "telegram:cd2"})
+    assert given.status == 303
+    assert "đã được giao cho bạn" in (await told(app))["cd2"][-1]
+    forged = await post(browser, "/staff/tickets/1/assign", {"to": "telegram:sp1"})
+    assert forged.status == 400  # not an officer of this question's team
+    up = await post(browser, "/staff/tickets/1/assign", {"to": "province"})
+    assert up.status == 303 and up.headers["Location"] == "/staff/tickets"
+    assert "đã được giao cho bạn" in (await told(app))["boss"][-1]
+    assert (await browser.get("/staff/tickets/1")).status == 404  # the commune let it go
+    async with app.services.sessions() as session:
+        moves = (await session.scalars(select(AuditEntry.detail).where(
+            AuditEntry.action == "ticket_reassign"))).all()
+    assert [m["to"] for m in moves] == ["telegram:cd2", "province"]
+
+
+async def test_the_province_saves_an_officers_answer_as_a_new_topic(app, browser):
+    await asked(app)
+    cd1 = Chat(app, user="cd1", channel="telegram")
+    await cd1.send("/traloi 1 Có, lớp tin học cho người cao tuổi mở mỗi thứ Bảy.")
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    page = await (await browser.get("/staff/tickets/1")).text()
+    assert "/staff/knowledge/new?ticket=1" in page
+    form = await (await browser.get("/staff/knowledge/new?ticket=1")).text()
+    assert QUESTION in form and "mở mỗi thứ Bảy" in form

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console import knowledge_form as forms
 from bot.console.figures import topic_figures
@@ -28,6 +29,7 @@ from bot.console.render import (
 )
 from bot.core.refused import Refused
 from bot.faq import editing, revisions
+from bot.handoff import store as handoff
 from bot.staff.scope import may_edit_knowledge
 from bot.storage.models import KnowledgeRevision
 from bot.time import local_today, show
@@ -74,8 +76,8 @@ async def topic_page(request: web.Request, values: dict[str, Any] | None = None,
         raise web.HTTPNotFound()
     async with app_of(request).services.sessions() as session:
         history = await revisions.history(session, topic_id) if topic_id else []
-    if values is None:
-        values = forms.values_of(topic.raw) if topic else _new_values(request)
+        if values is None:
+            values = forms.values_of(topic.raw) if topic else await _new_values(request, session)
     if parent is None:
         parent = history[0].id if history else 0
     return render(request, "knowledge_topic.html", status=status, values=values,
@@ -96,11 +98,19 @@ def _shared(request: web.Request) -> dict[str, Any]:
             "tz": app_of(request).config.tz, "question": request.query.get("question", "")[:500]}
 
 
-def _new_values(request: web.Request) -> dict[str, Any]:
-    """A new topic, with the question from the inbox ("answer with a new topic")."""
-    question = request.query.get("question", "")[:500]
+async def _new_values(request: web.Request, session: AsyncSession) -> dict[str, Any]:
+    """A new topic, with the question from the inbox ("answer with a new topic") or,
+    from a question handed to officers (?ticket=N), its question and their answer."""
+    question, answer = request.query.get("question", "")[:500], ""
+    ticket_number = number(request.query.get("ticket", ""), 9)
+    found = ticket_number and await handoff.staff_ticket(session, who(request).role,
+                                                         ticket_number)
+    if found:
+        messages = found[1]
+        question = messages[0].text[:500]
+        answer = next((m.text for m in reversed(messages) if m.staff), "")
     lang = _kb(request).detect_language(question) if question else "vi"
-    return {f"questions_{lang}": question}
+    return {f"questions_{lang}": question, f"answer_{lang}": answer}
 
 
 async def topic_post(request: web.Request) -> web.StreamResponse:

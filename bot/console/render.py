@@ -18,7 +18,7 @@ from bot.catalogue import text as catalogue_text
 from bot.console.figures import VIETNAM_OFFSET_HOURS, Period
 from bot.core.messages import clean_incoming
 from bot.staff import signin
-from bot.staff.scope import is_province
+from bot.staff.scope import actor_of, is_province
 from bot.storage.models import AuditEntry
 from bot.time import stored_now
 from bot.training.export import csv_bytes, xlsx_bytes
@@ -50,7 +50,7 @@ def who(request: web.Request) -> signin.SignedIn:
 
 def actor(request: web.Request) -> str:
     """How the audit log and the stores name the signed-in staff member."""
-    return signin.actor_of(who(request).role)
+    return actor_of(who(request).role)
 
 
 def audit_entry(request: web.Request, action: str, **detail: Any) -> AuditEntry:

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.catalogue import text as catalogue_text
 from bot.core.messages import Reply
 from bot.delivery.outbox import enqueue
-from bot.handoff.store import Answered, Team, actor_of, close
+from bot.handoff.store import Answered, Team, close
+from bot.staff.scope import actor_of
 from bot.storage.models import Ticket, User
 from knowledge.audience import LABEL_KEYS, Audience
 from knowledge.communes import CommunePicker
@@ -49,6 +50,14 @@ async def tell_officer(session: AsyncSession, communes: CommunePicker, staff: Us
     if staff.channel in SWIPE_REPLY:
         told += "\n" + catalogue_text(lang, "handoff_staff_swipe")
     await enqueue(session, staff, SOURCE, source_id, Reply(told), now)
+
+
+async def tell_assigned(session: AsyncSession, communes: CommunePicker, team: Team,
+                        ticket: Ticket, citizen: User, question: str, now: datetime) -> None:
+    """After a reassignment: the chosen officer (or the province's team) hears of it."""
+    for staff in team.staff:
+        await tell_officer(session, communes, staff, "handoff_staff_assigned", ticket, citizen,
+                           question, f"{ticket.id}.to{now:%Y%m%d%H%M%S}", now)
 
 
 def commune_name(communes: CommunePicker, lang: str, code: str | None) -> str:

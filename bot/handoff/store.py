@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.refused import Refused
-from bot.staff.scope import Level, is_province, narrowed
+from bot.staff.scope import Level, actor_of, is_province, narrowed
 from bot.storage.models import (
     AuditEntry,
     QuestionLog,
@@ -45,10 +45,6 @@ class Team:
 
     staff: list[User]  # staff members the bot can write to (they have talked to it)
     province: bool
-
-
-def actor_of(user: User) -> str:
-    return f"{user.channel}:{user.channel_user_id}"
 
 
 async def open_tickets(session: AsyncSession, user_id: int) -> list[Ticket]:
@@ -170,6 +166,51 @@ async def release(session: AsyncSession, actor: str, now: datetime) -> list[Tick
         session.add(AuditEntry(at=now, actor=actor, action="ticket_reassign",
                                detail={"ticket": ticket.id, "to": ticket.commune_code}))
     return moved
+
+
+PROVINCE = "province"  # the reassignment target that hands a ticket to the province
+
+
+@dataclass(frozen=True)
+class Officer:
+    actor: str  # "channel:user id", as tickets name who took them
+    name: str  # the name their chat app gave, else the actor
+
+
+async def officers(session: AsyncSession, ticket: Ticket) -> list[Officer]:
+    """Who a ticket can be given to: the staff of its team (the province's, for
+    a province ticket)."""
+    code = ticket.commune_code
+    where = (StaffRole.role == Level.PROVINCE if code is None
+             else (StaffRole.role == Level.COMMUNE) & (StaffRole.commune_code == code))
+    rows = await session.execute(
+        select(StaffRole, User.display_name).outerjoin(
+            User, (User.channel == StaffRole.channel)
+            & (User.channel_user_id == StaffRole.channel_user_id))
+        .where(where).order_by(StaffRole.id))
+    return [Officer(actor_of(role), name or actor_of(role)) for role, name in rows]
+
+
+async def reassign(session: AsyncSession, ticket: Ticket, actor: str, to: str, now: datetime
+                   ) -> Team:
+    """Give a live ticket to one officer of its team (TO: their "channel:user"), or to
+    the province (TO: PROVINCE); audited. Returns whom to tell."""
+    if ticket.status == Status.CLOSED:
+        raise Refused("handoff_closed")
+    if to == PROVINCE and ticket.commune_code is not None:
+        ticket.commune_code, ticket.assigned_to = None, None
+        team = await team_for(session, None)
+    else:
+        if to not in {o.actor for o in await officers(session, ticket)}:
+            raise Refused("console_ticket_no_officer")
+        ticket.assigned_to = to
+        channel, _, user_id = to.partition(":")
+        team = Team(await _staff_users(session, StaffRole.channel == channel,
+                                       StaffRole.channel_user_id == user_id),
+                    province=ticket.commune_code is None)
+    session.add(AuditEntry(at=now, actor=actor, action="ticket_reassign",
+                           detail={"ticket": ticket.id, "to": to}))
+    return team
 
 
 @dataclass(frozen=True)

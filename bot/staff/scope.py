@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import StaffRole
+from bot.storage.models import StaffRole, User
 
 if TYPE_CHECKING:
     from bot.broadcast.store import Scope
@@ -29,6 +29,11 @@ class Level(StrEnum):
 async def role_of(session: AsyncSession, channel: str, user_id: str) -> StaffRole | None:
     return await session.scalar(select(StaffRole).where(StaffRole.channel == channel,
                                                         StaffRole.channel_user_id == user_id))
+
+
+def actor_of(person: StaffRole | User) -> str:
+    """How the audit log, tickets and the stores name a staff member: "channel:user id"."""
+    return f"{person.channel}:{person.channel_user_id}"
 
 
 def is_province(role: StaffRole | None) -> bool:

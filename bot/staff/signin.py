@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.staff.scope import actor_of
 from bot.storage.models import AuditEntry, StaffLoginToken, StaffRole, StaffSession
 
 LINK_LIFETIME = timedelta(minutes=10)
@@ -31,11 +32,6 @@ def link_url(public_url: str, token: str) -> str:
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def actor_of(role: StaffRole) -> str:
-    """How the audit log names a staff member."""
-    return f"{role.channel}:{role.channel_user_id}"
 
 
 async def issue_link(session: AsyncSession, role: StaffRole, now: datetime) -> str | None:
