@@ -13,7 +13,7 @@ from bot.core.messages import Option, Reply
 from bot.core.payloads import Action
 from bot.core.refused import Refused
 from bot.core.turn import Turn
-from bot.handoff import notify, store
+from bot.handoff import notify, office, store
 from bot.staff.scope import actor_of, role_of
 from bot.time import stored_now
 from knowledge.normalise import normalise
@@ -152,10 +152,8 @@ def _number(raw: str) -> int | None:
 def _when(turn: Turn) -> str:
     """Inside office hours: within the working day; outside: from the next one."""
     config = turn.services.config
-    local = turn.clock.now().astimezone(config.tz)
     start, end = config.office_hours
     hours = f"{start:%H:%M}–{end:%H:%M}"
-    if local.weekday() < 5 and start <= local.time() < end:
+    if office.at_work(turn.clock.now(), config.office_hours, config.tz):
         return turn.t("handoff_when_office", hours=hours)
     return turn.t("handoff_when_later", hours=hours)
-

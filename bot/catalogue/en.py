@@ -617,4 +617,11 @@ MESSAGES: dict[str, str] = {
     "console_canned_empty": "Please give both a title and a text.",
     "console_canned_too_long": "At most 80 characters for the title and 10,000 for the text.",
     "console_canned_too_many": "The most ready answers are kept already; remove an old one first.",
+    "console_handoff_figures": "Questions for officers",
+    "console_handoff_opened": "Questions for officers",
+    "console_handoff_median": "First response (median, office hours)",
+    "console_handoff_p90": "First response (90th percentile, office hours)",
+    "console_handoff_within_day": "Answered within one working day",
+    "console_handoff_note": "Times count office hours only, Monday to Friday (public holidays are not taken out). Questions not answered yet and not yet one working day old are left out of the share.",
+    "console_duration": "{hours} h {minutes} min",
 }

@@ -627,4 +627,11 @@ MESSAGES: dict[str, str] = {
     "console_canned_empty": "Hãy nhập cả tiêu đề và nội dung.",
     "console_canned_too_long": "Tiêu đề tối đa 80 ký tự, nội dung tối đa 10.000 ký tự.",
     "console_canned_too_many": "Đã đủ số mẫu tối đa; hãy xoá bớt mẫu cũ.",
+    "console_handoff_figures": "Câu hỏi gửi cán bộ",
+    "console_handoff_opened": "Câu hỏi gửi cán bộ",
+    "console_handoff_median": "Thời gian trả lời đầu tiên (trung vị, giờ hành chính)",
+    "console_handoff_p90": "Thời gian trả lời đầu tiên (90% câu hỏi, giờ hành chính)",
+    "console_handoff_within_day": "Trả lời trong một ngày làm việc",
+    "console_handoff_note": "Thời gian chỉ tính giờ hành chính, thứ Hai đến thứ Sáu (ngày lễ chưa được trừ). Câu hỏi chưa trả lời và chưa quá một ngày làm việc chưa được tính tỉ lệ.",
+    "console_duration": "{hours} giờ {minutes} phút",
 }

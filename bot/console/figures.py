@@ -3,16 +3,19 @@ screen and its CSV are the same numbers."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import REPLY_SOURCE
 from bot.faq.followups import FollowupKind
+from bot.handoff import office as office_hours
 from bot.staff.scope import narrowed
 from bot.storage.models import (
     AuditEntry,
@@ -20,6 +23,7 @@ from bot.storage.models import (
     QuestionFollowup,
     QuestionLog,
     StaffRole,
+    Ticket,
     User,
 )
 from bot.time import local_day
@@ -41,6 +45,22 @@ class Period:
 
 
 @dataclass
+class HandoffFigures:
+    """Questions handed to officers in the period, and how fast the first answer came,
+    counted in office hours (public holidays are not known, so they count as working)."""
+
+    by_team: list[tuple[str | None, int, int]] = field(default_factory=list)  # opened, answered
+    median: timedelta | None = None  # first response, office time
+    p90: timedelta | None = None
+    # First answered within one working day, of those answered or already older than that.
+    within_day: float | None = None
+
+    @property
+    def opened(self) -> int:
+        return sum(n for _, n, _ in self.by_team)
+
+
+@dataclass
 class Dashboard:
     new_people: int = 0
     active_people: int = 0
@@ -55,6 +75,7 @@ class Dashboard:
     # Ratings of answers: per week (Monday) and per topic, (👍, 👎)
     rated_weeks: dict[date, tuple[int, int]] = field(default_factory=dict)
     rated_topics: dict[str, tuple[int, int]] = field(default_factory=dict)
+    handoff: HandoffFigures = field(default_factory=lambda: HandoffFigures())
 
     def weeks(self) -> list[tuple[date, int, float, float | None]]:
         """(Monday, questions, answer rate, 👍 share or None) for each week: whether edits
@@ -82,14 +103,61 @@ class Dashboard:
 
 
 async def dashboard(session: AsyncSession, role: StaffRole, period: Period,
-                    commune: str | None = None) -> Dashboard:
+                    commune: str | None = None, office: Office | None = None) -> Dashboard:
     """Everything on /staff/ for ROLE (a province officer may pick one COMMUNE)."""
     out = Dashboard()
+    if office is not None:
+        out.handoff = await handoff_figures(session, narrowed(role, Ticket.commune_code, commune),
+                                            period, office)
     await _people_reached(session, out, narrowed(role, User.commune_code, commune), period)
     await _questions(session, out, narrowed(role, QuestionLog.commune_code, commune), period)
     await _sent(session, out, narrowed(role, User.commune_code, commune), period)
     await _ratings(session, out, narrowed(role, User.commune_code, commune), period)
     return out
+
+
+@dataclass(frozen=True)
+class Office:
+    """Office hours and zone, and the moment figures are read at."""
+
+    hours: office_hours.Hours
+    tz: ZoneInfo
+    now: datetime
+
+
+async def handoff_figures(session: AsyncSession, where: Any, period: Period, office: Office
+                          ) -> HandoffFigures:
+    query = (select(Ticket.commune_code, Ticket.created_at, Ticket.first_answer_at)
+             .where(Ticket.created_at >= period.start, Ticket.created_at < period.end))
+    if where is not None:
+        query = query.where(where)
+    teams: dict[str | None, list[int]] = {}
+    waits: list[timedelta] = []
+    judged = quick = 0
+    day = office_hours.working_day(office.hours)
+    for code, created, answered in await session.execute(query):
+        counts = teams.setdefault(code, [0, 0])
+        counts[0] += 1
+        wait = office_hours.working_time(created, answered or office.now, office.hours,
+                                         office.tz)
+        if answered is not None:
+            counts[1] += 1
+            waits.append(wait)
+        if answered is not None or wait > day:
+            judged += 1
+            quick += answered is not None and wait <= day
+    waits.sort()
+    return HandoffFigures(
+        by_team=sorted(((k, a, b) for k, (a, b) in teams.items()), key=lambda r: -r[1]),
+        median=_quantile(waits, 0.5), p90=_quantile(waits, 0.9),
+        within_day=quick / judged if judged else None)
+
+
+def _quantile(ordered: list[timedelta], share: float) -> timedelta | None:
+    """The nearest-rank quantile of an ordered list."""
+    if not ordered:
+        return None
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 async def _ratings(session: AsyncSession, out: Dashboard, where: Any, period: Period) -> None:

@@ -4,6 +4,7 @@ the same rows as the screen."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -61,7 +62,9 @@ def _common(request: web.Request, chosen: str | None) -> dict[str, Any]:
 async def dashboard(request: web.Request) -> web.StreamResponse:
     chosen, when = _commune_asked(request), chosen_period(request)
     async with app_of(request).services.sessions() as session:
-        numbers = await figures.dashboard(session, who(request).role, when, chosen)
+        config = app_of(request).config
+        office = figures.Office(config.office_hours, config.tz, now_of(request))
+        numbers = await figures.dashboard(session, who(request).role, when, chosen, office)
         sessions = [line for line in await store.staff_sessions(session, who(request).role,
                                                                 chosen)
                     if line.training.ends_at > now_of(request)]
@@ -76,8 +79,20 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
                                                       "from": when.first.isoformat(),
                                                       "to": when.last.isoformat()})
     return file or render(request, "dashboard.html", numbers=numbers, when=when,
-                          sessions=sessions,
+                          sessions=sessions, duration=_duration(request),
                           by_commune=by_commune, by_group=by_group, **_common(request, chosen))
+
+
+def _duration(request: web.Request) -> Any:
+    """Office time as people read it: "2 giờ 15 phút"; "—" when there is none."""
+    t = translator(request)
+
+    def shown(value: timedelta | None) -> str:
+        if value is None:
+            return "—"
+        minutes = round(value.total_seconds() / 60)
+        return t("console_duration", hours=minutes // 60, minutes=minutes % 60)
+    return shown
 
 
 def _dashboard_table(numbers: figures.Dashboard, by_commune: list[tuple[str, int]],
@@ -102,6 +117,21 @@ def _dashboard_table(numbers: figures.Dashboard, by_commune: list[tuple[str, int
                   "" if liked is None else f"{liked:.3f}"]]
     rows += [["topic_thumbs_up/down", topic, f"{up}/{down}"]
              for topic, (up, down) in sorted(numbers.rated_topics.items())]
+    return rows + _handoff_rows(numbers.handoff)
+
+
+def _handoff_rows(handoff: figures.HandoffFigures) -> list[list[Any]]:
+    """Questions for officers: per team (commune code, or province) and response times
+    in office hours (hours, two decimals; empty when nothing was answered)."""
+    def hours(value: timedelta | None) -> str:
+        return "" if value is None else f"{value.total_seconds() / 3600:.2f}"
+
+    rows: list[list[Any]] = [["tickets_opened/answered", code or "province", f"{a}/{b}"]
+                             for code, a, b in handoff.by_team]
+    rows += [["ticket_first_response_office_hours", "median", hours(handoff.median)],
+             ["ticket_first_response_office_hours", "p90", hours(handoff.p90)],
+             ["ticket_answered_within_working_day", "share",
+              "" if handoff.within_day is None else f"{handoff.within_day:.3f}"]]
     return rows
 
 
