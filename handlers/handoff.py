@@ -5,7 +5,7 @@ that did not help; the question goes to their commune's team, follow-ups join it
 
 from __future__ import annotations
 
-import re
+from datetime import datetime
 
 from bot.core import payloads
 from bot.core.flow import UNHANDLED, Step, StepResult, run_step
@@ -15,6 +15,7 @@ from bot.core.refused import Refused
 from bot.core.turn import Turn
 from bot.handoff import notify, office, store
 from bot.staff.scope import actor_of, role_of
+from bot.storage.models import Ticket
 from bot.time import stored_now
 from knowledge.normalise import normalise
 
@@ -22,9 +23,10 @@ FLOW = "handoff"
 LEAVE = "leave"
 LAST = "last"
 REPLY_COMMANDS = ("traloi", "reply")
-# The "/traloi 12 <…>" line of a staff notification: replying to it answers ticket 12.
-_NOTIFICATION = re.compile(rf"/(?:{'|'.join(REPLY_COMMANDS)}) #?(\d{{1,9}})\b")
-_LEAVE_WORDS = frozenset({"xong", "xong roi", "done", "thoi", "ket thuc", "het"})
+_LEAVE_WORDS = frozenset({"xong", "xong roi", "done", "thoi", "ket thuc", "het", "da xong"})
+_THANKS = frozenset({"cam on", "cam on nhieu", "cam on ban", "cam on can bo", "thanks",
+                     "thank you", "tks", "ok", "oke", "vang", "da", "duoc roi", "hieu roi"})
+_PARTICLES = frozenset({"a", "nhe", "nha", "ha", "ah", "oi", "nhieu"})
 
 
 async def ask_person(turn: Turn) -> list[Reply]:
@@ -88,22 +90,44 @@ async def _open(turn: Turn, text: str) -> list[Reply]:
 
 
 async def _follow_step(turn: Turn) -> StepResult:
-    """While the ticket is live and recent, what the person writes is for the team."""
-    if turn.choice == LEAVE or normalise(turn.text) in _LEAVE_WORDS:
+    """While the ticket is live and recent, what the person writes is for the team;
+    "xong" leaves, a thank-you after the answer closes the exchange politely."""
+    said = _plain(turn.text)
+    if turn.choice == LEAVE or said in _LEAVE_WORDS:
         turn.finish()
         return [turn.say("handoff_left")]
-    if turn.choice or not turn.text.strip():
+    if turn.choice:
         return UNHANDLED
     now = stored_now(turn.clock)
     ticket = await store.following(turn.session, turn.user.id, int(turn.data["ticket"]), now)
     if ticket is None:
         return UNHANDLED  # answered long ago or closed: the bot answers again
+    if not turn.text.strip():
+        return [turn.say("handoff_follow_empty", number=ticket.id)]
+    if said in _THANKS:
+        turn.finish()
+        answered = ticket.status == store.Status.ANSWERED
+        return [turn.say("handoff_thanks" if answered else "handoff_left")]
+    return await _add_follow_up(turn, ticket, now)
+
+
+async def _add_follow_up(turn: Turn, ticket: Ticket, now: datetime) -> list[Reply]:
+    """The person's message joins TICKET; whoever answers it hears of it."""
     message_id = await store.add_question(turn.session, ticket, turn.text, now)
-    team = await store.team_for(turn.session, ticket.commune_code)
+    team = await store.followers(turn.session, ticket)
     await notify.tell_team(turn.session, turn.services.communes, team, ticket, turn.user,
                            turn.text, message_id, now, follow_up=True)
+    turn.start(FLOW, "follow", ticket=ticket.id)
     return [turn.say("handoff_added", options=[turn.option("handoff_done", LEAVE)],
                      number=ticket.id)]
+
+
+def _plain(text: str) -> str:
+    """TEXT without accents, case, punctuation or a polite ending ("Xong ạ" → "xong")."""
+    words = normalise(text).split()
+    while len(words) > 1 and words[-1] in _PARTICLES:
+        words.pop()
+    return " ".join(words)
 
 
 STEPS: dict[str, Step] = {"question": _question_step, "follow": _follow_step}
@@ -136,17 +160,24 @@ async def reply_as_staff(turn: Turn) -> list[Reply]:
 
 
 async def reply_to_notification(turn: Turn) -> StepResult:
-    """A reply to a staff notification answers its ticket, as /traloi would."""
-    found = _NOTIFICATION.search(turn.incoming.reply_to or "")
-    if found is None:
+    """A swipe-reply: to a staff notification, it answers that ticket as /traloi would;
+    to the officers' answer, the person's message joins their question again."""
+    replied = turn.incoming.reply_to or ""
+    number = notify.replied_ticket(replied)
+    if number is not None:
+        turn.text = f"{number} {turn.text}"
+        return await reply_as_staff(turn)
+    number = notify.answered_ticket(replied)
+    ticket = number and await store.owned(turn.session, turn.user.id, number)
+    if not ticket or not turn.text.strip():
         return UNHANDLED
-    turn.text = f"{found.group(1)} {turn.text}"
-    return await reply_as_staff(turn)
+    return await _add_follow_up(turn, ticket, stored_now(turn.clock))
 
 
 def _number(raw: str) -> int | None:
+    """A ticket number as people type it: ASCII digits ("²" or "١" are not numbers here)."""
     digits = raw.lstrip("#")
-    return int(digits) if digits.isdigit() and len(digits) <= 9 else None
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 9 else None
 
 
 def _when(turn: Turn) -> str:

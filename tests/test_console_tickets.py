@@ -110,3 +110,25 @@ async def test_the_province_saves_an_officers_answer_as_a_new_topic(app, browser
     assert "/staff/knowledge/new?ticket=1" in page
     form = await (await browser.get("/staff/knowledge/new?ticket=1")).text()
     assert QUESTION in form and "mở mỗi thứ Bảy" in form
+
+
+async def test_closing_an_unanswered_question_tells_the_person_and_names_who_closed_it(
+        app, browser):
+    await asked(app)
+    cd1 = Chat(app, user="cd1", channel="telegram")
+    await grant(app, "cd_web", "commune", CAM_DUONG)
+    await signed_in(app, browser, "cd_web")
+    citizen = Chat(app, user="r2")
+    await resident(app, "r2", CAM_DUONG)
+    await citizen.send("/hoicanbo Câu khác")
+    await cd1.send("/traloi 2 Tôi nhận câu này.")
+    taken = await post(browser, "/staff/tickets/2/answer", {"text": "Tôi cũng trả lời."})
+    assert taken.status == 400
+    assert "Câu hỏi số 2 đã có cán bộ khác nhận trả lời" in await taken.text()
+    assert "Tôi cũng trả lời." in await taken.text()  # what was typed is kept
+    assert (await post(browser, "/staff/tickets/1/close", {})).status == 303
+    assert "Cán bộ đã đóng câu hỏi số 1" in (await told(app))["r1"][-1]
+    async with app.services.sessions() as session:
+        closer = await session.scalar(select(AuditEntry.actor).where(
+            AuditEntry.action == "ticket_close"))
+    assert closer == "web:cd_web"

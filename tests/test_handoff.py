@@ -255,3 +255,78 @@ async def test_asking_for_a_real_person_in_words_or_from_the_menu_leads_to_an_of
     assert "Bạn muốn hỏi cán bộ điều gì" in citizen.text()
     await citizen.send(QUESTION)
     assert "Đã gửi câu hỏi số 1" in citizen.text()
+
+
+# -- what a probe as an attacker and as a new user found, kept fixed ---------------------
+
+async def test_a_question_quoting_a_reply_command_cannot_redirect_the_officers_answer(app):
+    cd1 = await officer(app, "cd1", CAM_DUONG)
+    victim, attacker = await resident(app, "r1", CAM_DUONG), await resident(app, "r2", CAM_DUONG)
+    await victim.send(f"/hoicanbo {QUESTION}")
+    await attacker.send("/hoicanbo Cho hỏi\nTrả lời: /traloi 1 <nội dung>\nthủ tục sổ đỏ?")
+    notification = (await told(app))["cd1"][-1]
+    await cd1.send("Anh mang giấy tờ đến UBND.", reply_to=notification)
+    assert "Đã gửi câu trả lời cho câu hỏi số 2" in cd1.text()
+    assert not any("giấy tờ" in t for t in (await told(app)).get("r1", []))
+    await cd1.send("/traloi")
+    await cd1.send("3 Có ạ", reply_to=cd1.text())  # a reply to the usage help answers nothing
+    assert "Đã gửi" not in cd1.text()
+    await cd1.send("/traloi ² Có ạ")
+    assert "Cách trả lời" in cd1.text()
+
+
+async def test_the_province_officer_who_took_a_communes_question_hears_its_follow_ups(app):
+    await officer(app, "cd1", CAM_DUONG)
+    boss = await officer(app, "boss", None, role="province")
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    await boss.send("/traloi 1 Có ạ, để tỉnh trả lời.")
+    await citizen.send("Lớp học ở địa chỉ nào ạ?")
+    assert "Lớp học ở địa chỉ nào" in (await told(app))["boss"][-1]
+
+
+async def test_thanks_and_polite_endings_close_the_exchange_without_reopening_it(app):
+    cd1 = await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    await citizen.send("   ")
+    assert "cán bộ sẽ đọc cùng câu hỏi số 1" in citizen.text()  # still with the officers
+    await cd1.send("/traloi 1 Có ạ, 8:00 thứ Bảy.")
+    await citizen.send("Cảm ơn ạ!")
+    assert "Cảm ơn bạn" in citizen.text()
+    async with app.services.sessions() as session:
+        assert await session.scalar(select(Ticket.status)) == "answered"
+    answer = (await told(app))["r1"][-1]
+    await citizen.send("Thế có cần mang máy tính không ạ?", reply_to=answer)
+    assert "Đã thêm vào câu hỏi số 1" in citizen.text()  # a reply to the answer rejoins it
+    await citizen.send("Xong ạ")
+    assert "Cán bộ vẫn sẽ trả lời" in citizen.text()
+
+
+async def test_answered_questions_do_not_count_against_the_limit_of_three(app):
+    cd1 = await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    for n in range(1, 4):
+        await citizen.send(f"/hoicanbo Câu hỏi thứ {n}")
+        await citizen.send("xong")
+        await cd1.send(f"/traloi {n} Trả lời {n}")
+    await citizen.send("/hoicanbo Câu hỏi thứ tư")
+    assert "Đã gửi câu hỏi số 4" in citizen.text()
+
+
+async def test_a_follow_up_left_unanswered_is_closed_with_a_word_to_the_person(app):
+    from datetime import timedelta
+
+    from bot.handoff.expiry import close_stale
+    from bot.time import FixedClock
+
+    from .conftest import TODAY
+
+    cd1 = await officer(app, "cd1", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    await cd1.send("/traloi 1 Để tôi hỏi lại.")
+    await citizen.send("Vậy khi nào có trả lời ạ?")
+    app.services.clock = FixedClock(TODAY + timedelta(days=8))
+    assert await close_stale(app.services) == 1
+    assert "chưa được cán bộ trả lời" in (await told(app))["r1"][-1]

@@ -50,6 +50,7 @@ async def ticket(request: web.Request, error: str = "", status: int = 200, draft
                   error=error, names=commune_names(request), show=show,
                   tz=app_of(request).config.tz, mine=item.assigned_to in (None, actor(request)),
                   ready=ready, draft=draft, officers=officers, to_province=store.PROVINCE,
+                  staff_names={o.actor: o.name for o in officers},
                   to_knowledge=_to_knowledge(request, messages))
 
 
@@ -115,8 +116,13 @@ async def close(request: web.Request) -> web.StreamResponse:
             session, who(request).role, ticket_number)
         if found is None:
             raise web.HTTPNotFound()  # another commune's reads as none
-        if found[0].status != store.Status.CLOSED:
-            await store.close(session, found[0], now_of(request), reason="staff")
+        item = found[0]
+        if item.status != store.Status.CLOSED:
+            waiting = item.status == store.Status.OPEN
+            await store.close(session, item, now_of(request), reason="staff",
+                              actor=actor(request))
+            if waiting:  # nobody answered: the person should not go on waiting
+                await notify.tell_closed(session, item, now_of(request))
     return see_other(f"{PREFIX}/tickets/{ticket_number}")
 
 

@@ -1,9 +1,9 @@
 """Closing questions nobody touched for `handoff.close_after_days`.
 
-An unanswered one is closed as such and the person is told, so nobody waits for an
-answer that will not come; an answered one is simply done. Safe with several
-processes: each ticket closes once (a conditional update), the message is sent once
-(its outbox source id).
+One whose last message from the person has no answer is closed as such and the
+person is told, so nobody waits for an answer that will not come; an answered one is
+simply done. Safe with several processes: each ticket closes once (a conditional
+update), the message is sent once (its outbox source id).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ async def _close_one(session: AsyncSession, ticket: Ticket, now: datetime, days:
         .values(status=Status.CLOSED, closed_at=now).execution_options(synchronize_session=False))
     if taken.rowcount != 1:
         return 0  # another process closed it first
-    unanswered = ticket.first_answer_at is None
+    unanswered = ticket.status == Status.OPEN  # the person's last message has no answer
     session.add(closed_entry(ticket, now, "unanswered" if unanswered else "done"))
     person = await session.get(User, ticket.user_id)
     if unanswered and person is not None:

@@ -4,20 +4,23 @@ and a retry never send it twice. Texts are in each recipient's own language."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.catalogue import CATALOGUES
 from bot.catalogue import text as catalogue_text
 from bot.core.messages import Reply
 from bot.delivery.outbox import enqueue
 from bot.handoff.store import Answered, Team, close
-from bot.staff.scope import actor_of
 from bot.storage.models import Ticket, User
 from knowledge.audience import LABEL_KEYS, Audience
 from knowledge.communes import CommunePicker
 
 SOURCE = "ticket"
+HOW = "handoff_staff_how"  # the notification's line "To answer: /reply 12 <answer>"
+ANSWER = "handoff_answer"  # the answer's header "Answer to your question 12 — …"
 PREVIEW = 1000  # characters of the question in a staff notification
 # Channels that tell the bot which of its messages a reply answers (Incoming.reply_to).
 SWIPE_REPLY = frozenset({"telegram"})
@@ -26,30 +29,28 @@ SWIPE_REPLY = frozenset({"telegram"})
 async def tell_team(session: AsyncSession, communes: CommunePicker, team: Team, ticket: Ticket,
                     citizen: User, text: str, message_id: int, now: datetime,
                     follow_up: bool = False) -> int:
-    """Every staff member of the team hears of a new question; of a follow-up, the one
-    who took the ticket (everyone while nobody has)."""
-    told = 0
+    """Every staff member of TEAM hears of a question (or a follow-up); how many."""
     key = "handoff_staff_more" if follow_up else "handoff_staff_new"
     for staff in team.staff:
-        if follow_up and ticket.assigned_to not in (None, actor_of(staff)):
-            continue
         await tell_officer(session, communes, staff, key, ticket, citizen, text,
                            f"{ticket.id}.q{message_id}", now)
-        told += 1
-    return told
+    return len(team.staff)
 
 
 async def tell_officer(session: AsyncSession, communes: CommunePicker, staff: User, key: str,
                        ticket: Ticket, citizen: User, text: str, source_id: str, now: datetime
                        ) -> None:
-    """One staff notification (catalogue KEY) about TICKET, with how to answer it."""
+    """One staff notification (catalogue KEY) about TICKET, ending with how to answer it:
+    the last line names the ticket, so a swipe-reply to it answers that one
+    (`replied_ticket`), whatever the question quoted above it says."""
     lang = staff.language or "vi"
-    told = catalogue_text(lang, key, number=ticket.id, question=text[:PREVIEW],
-                          commune=commune_name(communes, lang, citizen.commune_code),
-                          group=_group(lang, citizen.audience))
+    lines = [catalogue_text(lang, key, number=ticket.id, question=text[:PREVIEW],
+                            commune=commune_name(communes, lang, citizen.commune_code),
+                            group=_group(lang, citizen.audience)),
+             catalogue_text(lang, HOW, number=ticket.id)]
     if staff.channel in SWIPE_REPLY:
-        told += "\n" + catalogue_text(lang, "handoff_staff_swipe")
-    await enqueue(session, staff, SOURCE, source_id, Reply(told), now)
+        lines.append(catalogue_text(lang, "handoff_staff_swipe"))
+    await enqueue(session, staff, SOURCE, source_id, Reply("\n".join(lines)), now)
 
 
 async def tell_assigned(session: AsyncSession, communes: CommunePicker, team: Team,
@@ -58,6 +59,15 @@ async def tell_assigned(session: AsyncSession, communes: CommunePicker, team: Te
     for staff in team.staff:
         await tell_officer(session, communes, staff, "handoff_staff_assigned", ticket, citizen,
                            question, f"{ticket.id}.to{now:%Y%m%d%H%M%S}", now)
+
+
+async def tell_closed(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+    """Staff closed a question nobody answered: the person is told, once."""
+    citizen = await session.get(User, ticket.user_id)
+    if citizen is not None:
+        text = catalogue_text(citizen.language or "vi", "handoff_closed_by_staff",
+                              number=ticket.id)
+        await enqueue(session, citizen, SOURCE, f"{ticket.id}.closed", Reply(text), now)
 
 
 def commune_name(communes: CommunePicker, lang: str, code: str | None) -> str:
@@ -87,7 +97,38 @@ async def give_answer(session: AsyncSession, communes: CommunePicker, answered: 
         await close(session, ticket, now, reason="blocked")
         return False
     lang = citizen.language or "vi"
-    reply = Reply(catalogue_text(lang, "handoff_answer", team=team_name(communes, lang, ticket),
+    reply = Reply(catalogue_text(lang, ANSWER, team=team_name(communes, lang, ticket),
                                  number=ticket.id, answer=text))
     await enqueue(session, citizen, SOURCE, f"{ticket.id}.a{answered.message_id}", reply, now)
     return True
+
+
+def _shape(template: str) -> re.Pattern[str]:
+    """A catalogue template as a pattern: {number} captured, other values anything."""
+    parts = re.split(r"(\{\w+\})", template)
+    return re.compile("".join(
+        r"(\d{1,9})" if part == "{number}" else ".*?" if part.startswith("{") else re.escape(part)
+        for part in parts), re.DOTALL)
+
+
+_SHAPES = {key: [_shape(c[key]) for c in CATALOGUES.values()] for key in (HOW, ANSWER)}
+
+
+def replied_ticket(replied: str) -> int | None:
+    """The ticket of a staff notification replied to: from its last line of the form
+    HOW (so a question quoting "/traloi 1" cannot redirect the answer)."""
+    for line in reversed(replied.splitlines()):
+        for shape in _SHAPES[HOW]:
+            found = shape.fullmatch(line.strip())
+            if found:
+                return int(found.group(1))
+    return None
+
+
+def answered_ticket(replied: str) -> int | None:
+    """The ticket of an officers' answer a person replied to."""
+    for shape in _SHAPES[ANSWER]:
+        found = shape.fullmatch(replied.strip())
+        if found:
+            return int(found.group(1))
+    return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.refused import Refused
@@ -55,8 +55,9 @@ async def open_tickets(session: AsyncSession, user_id: int) -> list[Ticket]:
 async def open_ticket(session: AsyncSession, user: User, text: str, now: datetime
                       ) -> tuple[Ticket, Team, int]:
     """A new ticket with TEXT as its first message (its id: the notification's source);
-    Refused at MAX_OPEN live tickets."""
-    if len(await open_tickets(session, user.id)) >= MAX_OPEN:
+    Refused at MAX_OPEN tickets waiting for an answer."""
+    waiting = [t for t in await open_tickets(session, user.id) if t.status == Status.OPEN]
+    if len(waiting) >= MAX_OPEN:
         raise Refused("handoff_too_many")
     team = await team_for(session, user.commune_code)
     ticket = Ticket(user_id=user.id, commune_code=None if team.province else user.commune_code,
@@ -84,6 +85,26 @@ async def _staff_users(session: AsyncSession, *where: object) -> list[User]:
         select(User).join(StaffRole, (StaffRole.channel == User.channel)
                           & (StaffRole.channel_user_id == User.channel_user_id))
         .where(*where, User.blocked.is_(False)).order_by(User.id)))
+
+
+async def followers(session: AsyncSession, ticket: Ticket) -> Team:
+    """Who hears of a follow-up: the officer who took the ticket, wherever they are (a
+    province officer may take a commune's); its whole team while nobody has."""
+    if ticket.assigned_to is not None:
+        channel, _, user_id = ticket.assigned_to.partition(":")
+        taker = await _staff_users(session, StaffRole.channel == channel,
+                                   StaffRole.channel_user_id == user_id)
+        if taker:
+            return Team(taker, province=ticket.commune_code is None)
+    return await team_for(session, ticket.commune_code)
+
+
+async def owned(session: AsyncSession, user_id: int, number: int) -> Ticket | None:
+    """The person's own live ticket NUMBER (a reply to its answer joins it)."""
+    ticket = await session.get(Ticket, number)
+    if ticket is None or ticket.user_id != user_id or ticket.status not in LIVE:
+        return None
+    return ticket
 
 
 async def following(session: AsyncSession, user_id: int, ticket_id: int, now: datetime
@@ -133,7 +154,11 @@ async def answer(session: AsyncSession, role: StaffRole | None, actor: str, numb
         raise Refused("handoff_no_ticket")
     if ticket.status == Status.CLOSED:
         raise Refused("handoff_closed")
-    if ticket.assigned_to not in (None, actor):
+    taken = await session.execute(
+        update(Ticket).where(Ticket.id == ticket.id, or_(Ticket.assigned_to.is_(None),
+                                                         Ticket.assigned_to == actor))
+        .values(assigned_to=actor).execution_options(synchronize_session=False))
+    if taken.rowcount != 1:  # another officer took it, perhaps this very moment
         raise Refused("handoff_taken")
     citizen = await session.get(User, ticket.user_id)
     if citizen is None:
@@ -252,13 +277,16 @@ async def last_question(session: AsyncSession, user_id: int) -> str | None:
                                 .order_by(QuestionLog.id.desc()).limit(1))
 
 
-async def close(session: AsyncSession, ticket: Ticket, now: datetime, reason: str) -> None:
+async def close(session: AsyncSession, ticket: Ticket, now: datetime, reason: str,
+                actor: str | None = None) -> None:
+    """Closed by ACTOR (staff), else by the bot on its own (a blocked person)."""
     ticket.status, ticket.closed_at = Status.CLOSED, now
-    session.add(closed_entry(ticket, now, reason))
+    session.add(closed_entry(ticket, now, reason, actor))
 
 
-def closed_entry(ticket: Ticket, now: datetime, reason: str) -> AuditEntry:
-    return AuditEntry(at=now, actor=ticket.assigned_to or "bot", action="ticket_close",
+def closed_entry(ticket: Ticket, now: datetime, reason: str, actor: str | None = None
+                 ) -> AuditEntry:
+    return AuditEntry(at=now, actor=actor or "bot", action="ticket_close",
                       detail={"ticket": ticket.id, "reason": reason})
 
 
