@@ -1,13 +1,14 @@
 """How soon the officers of the right commune hear of a question handed to a person.
 
-    python bench/handoff_bench.py [--rounds 20]
+    python bench/handoff_bench.py [--rounds 20] [--database sqlite|postgres|both]
 
 Twenty communes with two officers each on Telegram (the fake Bot API, in this
 process, noting when each message arrives) and a `laocai-bot deliver` worker at the
-default Telegram rate, on SQLite. First 200 questions are opened (ten per commune)
-and delivered: the load. Then, one round per commune, a resident asks with
-/hoicanbo; the bench times from the question until both officers of that commune
-have the notification, and checks that nobody else got it. Target: ≤ 5 s.
+default Telegram rate, on SQLite and on the local PostgreSQL. First 200 questions
+are opened (ten per commune) and delivered: the load. Then, one round per commune,
+a resident asks with /hoicanbo; the bench times from the question until both
+officers of that commune have the notification, and checks that nobody else got it.
+Target: ≤ 5 s.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert  # noqa: E402
 
 from bench.delivery_bench import TOKEN, start_worker, stop  # noqa: E402
+from bench.local_postgres import PG_URL, reset_postgres  # noqa: E402
 from bot.app import build  # noqa: E402
 from bot.config import from_mapping  # noqa: E402
 from bot.core.messages import Incoming  # noqa: E402
@@ -79,31 +81,40 @@ async def ask(app: Any, who: str, text: str) -> str:
 async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=COMMUNES)
+    parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.database != "postgres":
+            await run("SQLite", f"sqlite+aiosqlite:///{tmp}/handoff.db", Path(tmp), args.rounds)
+        if args.database != "sqlite":
+            if await reset_postgres():
+                await run("PostgreSQL", PG_URL, Path(tmp), args.rounds)
+            else:
+                print("PostgreSQL: not reachable, skipped")
+    return 0
+
+
+async def run(name: str, url: str, folder: Path, rounds: int) -> None:
     fake = TimedTelegram(TOKEN)
     await fake.start()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/handoff.db"
-        app = await build(from_mapping({"database": {"url": url}, "log_level": "WARNING"},
-                                       env={}))
-        codes = [c.code for c in app.services.communes.communes][:COMMUNES]
-        officers = await seed(app, codes)
-        worker = start_worker(Path(tmp), url, fake.port, rate=25.0)
-        try:
-            for n in range(LOAD):  # the load: 200 open questions
-                code = codes[n % COMMUNES]
-                await _resident(app, f"load{n}", code)
-                await ask(app, f"load{n}", f"/hoicanbo Câu hỏi tải số {n}")
-            await _drained(fake, LOAD * 2)
-            took, strays = await _rounds(app, fake, codes, officers, args.rounds)
-        finally:
-            stop(worker)
-            await app.close()
-            await fake.stop()
-    print(f"{len(took)} questions with {LOAD} open: officers of the right commune told after "
-          f"median {statistics.median(took):.2f} s, worst {max(took):.2f} s "
+    app = await build(from_mapping({"database": {"url": url}, "log_level": "WARNING"}, env={}))
+    codes = [c.code for c in app.services.communes.communes][:COMMUNES]
+    officers = await seed(app, codes)
+    worker = start_worker(folder, url, fake.port, rate=25.0)
+    try:
+        for n in range(LOAD):  # the load: 200 open questions
+            code = codes[n % COMMUNES]
+            await _resident(app, f"load{n}", code)
+            await ask(app, f"load{n}", f"/hoicanbo Câu hỏi tải số {n}")
+        await _drained(fake, LOAD * 2)
+        took, strays = await _rounds(app, fake, codes, officers, rounds)
+    finally:
+        stop(worker)
+        await app.close()
+        await fake.stop()
+    print(f"{name}: {len(took)} questions with {LOAD} open: officers of the right commune "
+          f"told after median {statistics.median(took):.2f} s, worst {max(took):.2f} s "
           f"(target ≤ 5 s); told in another commune: {strays}")
-    return 0
 
 
 async def _rounds(app: Any, fake: TimedTelegram, codes: list[str],

@@ -366,3 +366,42 @@ async def test_an_officer_stops_a_broadcast_mid_way(site: Site, tmp_path: Path) 
     finally:
         gate.set()
         await engine.stop()
+
+
+async def test_an_officer_answers_a_question_with_a_ready_answer(site: Site, tmp_path: Path
+                                                                 ) -> None:
+    """A resident hands a question to Cam Đường's officers; one of them signs in, keeps a
+    ready answer, inserts it into the question's answer box, adds a line and sends."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    from .support import CAM_DUONG, grant
+    from .test_handoff import QUESTION, resident, told
+
+    driver, port, app = site.driver, site.port, site.app
+    await grant(app, "cd_web", "commune", CAM_DUONG)
+    link = (await Chat(app, user="cd_web").send("/dangnhap"))[0].text.split("\n")[1]
+    await (await resident(app, "r1", CAM_DUONG)).send(f"/hoicanbo {QUESTION}")
+    base = f"http://127.0.0.1:{port}/staff/tickets"
+
+    def work() -> str:
+        wait = _sign_in(driver, link)
+        driver.get(f"{base}/replies")
+        driver.find_element(By.NAME, "title").send_keys("Lớp người cao tuổi")
+        driver.find_element(By.NAME, "text").send_keys("Lớp học 8:00 thứ Bảy tại tổ 5.")
+        driver.find_element(By.XPATH, "//button[normalize-space()='Thêm mẫu']").click()
+        wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "Lớp người cao tuổi"))
+        driver.get(f"{base}/1")
+        driver.find_element(By.XPATH, "//button[normalize-space()='Chèn mẫu']").click()
+        box = wait.until(ec.presence_of_element_located((By.NAME, "text")))
+        box.send_keys(" Bác mang theo điện thoại nhé.")
+        driver.find_element(By.XPATH, "//button[normalize-space()='Gửi câu trả lời']").click()
+        wait.until(ec.staleness_of(box))
+        driver.save_screenshot(str(tmp_path / "ticket.png"))
+        return driver.find_element(By.TAG_NAME, "main").text
+
+    page = await asyncio.get_running_loop().run_in_executor(None, work)
+    assert "đã trả lời" in page
+    assert (await told(app))["r1"] == ["Trả lời câu hỏi số 1 của bạn — cán bộ Phường Cam Đường:"
+                                       "\nLớp học 8:00 thứ Bảy tại tổ 5. Bác mang theo điện "
+                                       "thoại nhé."]
