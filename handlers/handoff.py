@@ -134,27 +134,32 @@ STEPS: dict[str, Step] = {"question": _question_step, "follow": _follow_step}
 
 
 async def reply_as_staff(turn: Turn) -> list[Reply]:
-    """/traloi <number> <answer>: the team's answer, to the person on their channel."""
+    """/traloi <number> <answer>: the team's answer, to the person on their channel. Read
+    from the whole message: an answer may be longer than a question (up to MAX_TEXT)."""
+    args = (turn.incoming.text or "").split(maxsplit=1)[1:]
+    number_and_text = args[0].split(maxsplit=1) if args else []
+    number = _number(number_and_text[0]) if number_and_text else None
+    text = number_and_text[1].strip() if len(number_and_text) > 1 else ""
+    return await _staff_answer(turn, number, text)
+
+
+async def _staff_answer(turn: Turn, number: int | None, text: str) -> list[Reply]:
     incoming = turn.incoming
     role = await role_of(turn.session, incoming.channel, incoming.user_id)
     if role is None:
         return [turn.say("handoff_not_staff")]
-    if len(incoming.text or "") > turn.services.config.max_message_chars:
-        return [turn.say("handoff_reply_too_long", most=turn.services.config.max_message_chars)]
-    raw_number, _, text = turn.text.strip().partition(" ")
-    number = _number(raw_number)
-    if number is None or not text.strip():
+    if len(text) > store.MAX_TEXT:
+        return [turn.say("handoff_reply_too_long", most=store.MAX_TEXT)]
+    if number is None or not text:
         return [turn.say("handoff_reply_usage")]
     now = stored_now(turn.clock)
-    actor = actor_of(role)
     try:
-        answered = await store.answer(turn.session, role, actor, number, text.strip(), now)
+        answered = await store.answer(turn.session, role, actor_of(role), number, text, now)
     except Refused as refused:
         return [turn.say(refused.key, number=number)]
     if answered.repeated:
         return [turn.say("handoff_already_sent", number=number)]
-    if not await notify.give_answer(turn.session, turn.services.communes, answered,
-                                    text.strip(), now):
+    if not await notify.give_answer(turn.session, turn.services.communes, answered, text, now):
         return [turn.say("handoff_person_blocked", number=number)]
     return [turn.say("handoff_reply_sent", number=number)]
 
@@ -165,8 +170,7 @@ async def reply_to_notification(turn: Turn) -> StepResult:
     replied = turn.incoming.reply_to or ""
     number = notify.replied_ticket(replied)
     if number is not None:
-        turn.text = f"{number} {turn.text}"
-        return await reply_as_staff(turn)
+        return await _staff_answer(turn, number, (turn.incoming.text or "").strip())
     number = notify.answered_ticket(replied)
     ticket = number and await store.owned(turn.session, turn.user.id, number)
     if not ticket or not turn.text.strip():

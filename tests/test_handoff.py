@@ -330,3 +330,19 @@ async def test_a_follow_up_left_unanswered_is_closed_with_a_word_to_the_person(a
     app.services.clock = FixedClock(TODAY + timedelta(days=8))
     assert await close_stale(app.services) == 1
     assert "chưa được cán bộ trả lời" in (await told(app))["r1"][-1]
+
+
+async def test_a_long_answer_goes_whole_and_the_rest_of_the_team_hears_it_is_taken(app):
+    cd1 = await officer(app, "cd1", CAM_DUONG)
+    await officer(app, "cd2", CAM_DUONG)
+    citizen = await resident(app, "r1", CAM_DUONG)
+    await citizen.send(f"/hoicanbo {QUESTION}")
+    long_answer = "Lịch các lớp học trong tháng như sau. " * 135  # about 5,000 characters
+    await cd1.send(f"/traloi 1\n{long_answer}")
+    assert "Đã gửi câu trả lời cho câu hỏi số 1" in cd1.text()
+    queued = await told(app)
+    assert long_answer.strip() in queued["r1"][-1]  # whole; each channel splits it
+    assert "Câu hỏi số 1 đã có" in queued["cd2"][-1] and "không cần trả lời" in queued["cd2"][-1]
+    assert not any("đã có" in t for t in queued["cd1"])
+    await cd1.send("/traloi 1 " + "x" * 10_001)
+    assert "dài quá 10000 ký tự" in cd1.text()

@@ -629,4 +629,6 @@ MESSAGES: dict[str, str] = {
     "handoff_follow_empty": "Just write more; officers will read it with question {number}. Write \"done\" when you have finished.",
     "handoff_closed_by_staff": "Officers have closed your question {number}. If you still need an answer, send it again with /human.",
     "console_ticket_your_draft": "The answer you wrote (not sent), to copy if you need it:",
+    "handoff_staff_taken": "Question {number} has been taken by {who}; you need not answer it.",
+    "handoff_a_colleague": "another officer",
 }

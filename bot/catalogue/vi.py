@@ -639,4 +639,6 @@ MESSAGES: dict[str, str] = {
     "handoff_follow_empty": "Bạn cứ viết thêm; cán bộ sẽ đọc cùng câu hỏi số {number}. Viết «xong» khi đã hỏi đủ.",
     "handoff_closed_by_staff": "Cán bộ đã đóng câu hỏi số {number} của bạn. Nếu vẫn cần hỏi, bạn gửi lại bằng /hoicanbo.",
     "console_ticket_your_draft": "Câu trả lời bạn đã viết (chưa gửi), để chép lại nếu cần:",
+    "handoff_staff_taken": "Câu hỏi số {number} đã có {who} nhận trả lời; bạn không cần trả lời nữa.",
+    "handoff_a_colleague": "một cán bộ khác",
 }

@@ -13,7 +13,8 @@ from bot.catalogue import CATALOGUES
 from bot.catalogue import text as catalogue_text
 from bot.core.messages import Reply
 from bot.delivery.outbox import enqueue
-from bot.handoff.store import Answered, Team, close
+from bot.handoff.store import Answered, Team, close, name_of, team_for
+from bot.staff.scope import actor_of
 from bot.storage.models import Ticket, User
 from knowledge.audience import LABEL_KEYS, Audience
 from knowledge.communes import CommunePicker
@@ -100,7 +101,23 @@ async def give_answer(session: AsyncSession, communes: CommunePicker, answered: 
     reply = Reply(catalogue_text(lang, ANSWER, team=team_name(communes, lang, ticket),
                                  number=ticket.id, answer=text))
     await enqueue(session, citizen, SOURCE, f"{ticket.id}.a{answered.message_id}", reply, now)
+    if answered.first:
+        await _tell_taken(session, ticket, now)
     return True
+
+
+async def _tell_taken(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+    """The rest of the team hears that a colleague took the question, so nobody else
+    works on it."""
+    taker = ticket.assigned_to or ""
+    name = await name_of(session, taker)
+    for staff in (await team_for(session, ticket.commune_code)).staff:
+        if actor_of(staff) == taker:
+            continue
+        lang = staff.language or "vi"
+        text = catalogue_text(lang, "handoff_staff_taken", number=ticket.id,
+                              who=name or catalogue_text(lang, "handoff_a_colleague"))
+        await enqueue(session, staff, SOURCE, f"{ticket.id}.taken", Reply(text), now)
 
 
 def _shape(template: str) -> re.Pattern[str]:

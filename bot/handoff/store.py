@@ -99,6 +99,13 @@ async def followers(session: AsyncSession, ticket: Ticket) -> Team:
     return await team_for(session, ticket.commune_code)
 
 
+async def name_of(session: AsyncSession, actor: str) -> str | None:
+    """A staff member's name as their chat app gave it, if the bot knows it."""
+    channel, _, user_id = actor.partition(":")
+    return await session.scalar(select(User.display_name).where(
+        User.channel == channel, User.channel_user_id == user_id))
+
+
 async def owned(session: AsyncSession, user_id: int, number: int) -> Ticket | None:
     """The person's own live ticket NUMBER (a reply to its answer joins it)."""
     ticket = await session.get(Ticket, number)
@@ -141,6 +148,7 @@ class Answered:
     citizen: User
     message_id: int
     repeated: bool  # the same answer was already sent: not sent again
+    first: bool = False  # this answer took the ticket: the rest of the team is told
 
 
 async def answer(session: AsyncSession, role: StaffRole | None, actor: str, number: int,
@@ -170,12 +178,13 @@ async def answer(session: AsyncSession, role: StaffRole | None, actor: str, numb
     message = TicketMessage(ticket_id=ticket.id, staff=actor, text=text[:MAX_TEXT],
                             created_at=now)
     session.add(message)
+    first = ticket.assigned_to is None
     ticket.assigned_to, ticket.status, ticket.last_activity_at = actor, Status.ANSWERED, now
     ticket.first_answer_at = ticket.first_answer_at or now
     session.add(AuditEntry(at=now, actor=actor, action="ticket_answer",
                            detail={"ticket": ticket.id}))
     await session.flush()
-    return Answered(ticket, citizen, message.id, repeated=False)
+    return Answered(ticket, citizen, message.id, repeated=False, first=first)
 
 
 async def release(session: AsyncSession, actor: str, now: datetime) -> list[Ticket]:
