@@ -62,6 +62,14 @@ class Config:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_public_url: str = ""  # the bot's address as people reach it; default: local
+    # Portal origins allowed to frame the chat (/embed, /widget.js); nothing else may.
+    embed_origins: list[str] = field(default_factory=list)
+    # Per network address (many phones share one behind a carrier's NAT): new chat
+    # identities and messages per minute, each also the largest burst.
+    web_new_identities_per_minute: float = 10.0
+    web_messages_per_minute: float = 300.0
+    # The proxy in front sets X-Forwarded-For: trust its last address as the client's.
+    web_behind_proxy: bool = False
     # Broadcasts scheduled inside these local hours ask the sender to confirm.
     quiet_hours: tuple[time, time] = (time(21, 0), time(7, 0))
     # Handoff: when staff answer (local, Monday to Friday), said to people who ask.
@@ -189,6 +197,7 @@ def from_mapping(
     if public and not public.startswith(("http://", "https://")):
         raise ConfigError("web.public_url: must start with https:// (or http:// locally)")
     cfg.web_public_url = public.rstrip("/")
+    _read_web(cfg, web)
     _read_knowledge(cfg, raw, base)
     cfg.telegram = _platform(raw, "telegram")
     cfg.zalo = _platform(raw, "zalo")
@@ -255,6 +264,30 @@ def _read_hours(cfg: Config, raw: dict[str, Any]) -> None:
     cfg.quiet_hours = quiet or cfg.quiet_hours
     office = _hours(_section(raw, "handoff").get("office_hours"), "handoff.office_hours")
     cfg.office_hours = office or cfg.office_hours
+
+
+def _read_web(cfg: Config, web: dict[str, Any]) -> None:
+    """web.embed_origins, web.limits.*, web.behind_proxy."""
+    origins = web.get("embed_origins") or []
+    if not isinstance(origins, list) or not all(
+            isinstance(o, str) and _ORIGIN.fullmatch(o) for o in origins):
+        raise ConfigError("web.embed_origins: a list of origins like https://laocai.gov.vn "
+                          "(scheme and host, no path)")
+    cfg.embed_origins = list(origins)
+    limits = _section(web, "limits")
+    cfg.web_new_identities_per_minute = _positive(
+        limits.get("new_identities_per_minute"), "web.limits.new_identities_per_minute",
+        cfg.web_new_identities_per_minute) or cfg.web_new_identities_per_minute
+    cfg.web_messages_per_minute = _positive(
+        limits.get("messages_per_minute"), "web.limits.messages_per_minute",
+        cfg.web_messages_per_minute) or cfg.web_messages_per_minute
+    behind = web.get("behind_proxy", False)
+    if not isinstance(behind, bool):
+        raise ConfigError("web.behind_proxy: true or false")
+    cfg.web_behind_proxy = behind
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
 
 
 def _read_handoff(cfg: Config, raw: dict[str, Any]) -> None:

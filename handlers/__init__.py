@@ -39,6 +39,7 @@ def register(conversation: Conversation) -> None:
     c.command("lang", "ngonngu", menu=True)(onboarding.language)
     c.command("mydata", menu=True)(privacy.my_data)
     c.command("forget", menu=True)(privacy.forget)
+    c.command("myid", "maso")(privacy.my_id)  # staff: the id a role is granted to
     c.command("nhaclich", "reminders", menu=True)(reminders.mine)
     c.command("tattin", "stopnews", menu=True)(news.stop_news)
     c.command("broadcast", "guitin")(broadcast.start)  # staff: not in the public menu

@@ -38,6 +38,11 @@ async def privacy_menu(turn: Turn) -> list[Reply]:
     ]
 
 
+async def my_id(turn: Turn) -> list[Reply]:
+    """/myid: the person's id on this channel, which staff give `staff grant --user`."""
+    return [turn.say("my_id", channel=turn.incoming.channel, id=turn.incoming.user_id)]
+
+
 async def my_data(turn: Turn) -> list[Reply]:
     """Everything stored about the person, then their questions, newest first."""
     user, tz = turn.user, turn.services.config.tz

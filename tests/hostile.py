@@ -37,8 +37,16 @@ class Case:
     run: Callable[[TestClient], Awaitable[Outcome]]
 
 
-def client_id(name: str) -> str:
-    return ("h-" + "".join(ch for ch in name if ch.isalnum()))[:40].ljust(8, "0")
+_TOKENS: dict[tuple[int, str], str] = {}
+
+
+async def token_of(client: TestClient, name: str) -> str:
+    """The web chat identity of the person called NAME (asked for once per client)."""
+    key = (id(client), name)
+    if key not in _TOKENS:
+        response = await client.post("/api/session", json={})
+        _TOKENS[key] = (await response.json())["token"]
+    return _TOKENS[key]
 
 
 async def _read(response: ClientResponse) -> tuple[int, object, str]:
@@ -66,7 +74,7 @@ async def post(client: TestClient, body: bytes | str | dict, *,
 
 
 async def say(client: TestClient, who: str, **fields: object) -> tuple[int, object, str]:
-    return await post(client, {"client_id": client_id(who), **fields})
+    return await post(client, {"token": await token_of(client, who), **fields})
 
 
 def _options(body: object) -> list[dict]:
@@ -101,15 +109,24 @@ def text_case(name: str, text: str, must: str = "", must_not: tuple[str, ...] = 
 
 def raw_case(name: str, body: bytes | str | dict, want: int,
              content_type: str = "application/json") -> Case:
+    """BODY as sent; "TOKEN" in it stands for a real identity's token."""
     async def run(client: TestClient) -> Outcome:
-        status, parsed, raw = await post(client, body, content_type=content_type)
+        token = await token_of(client, name)
+        sent: bytes | str | dict
+        if isinstance(body, dict):
+            sent = {k: token if v == "TOKEN" else v for k, v in body.items()}
+        elif isinstance(body, bytes):
+            sent = body.replace(b"TOKEN", token.encode())
+        else:
+            sent = body.replace("TOKEN", token)
+        status, parsed, raw = await post(client, sent, content_type=content_type)
         return _judge(status, parsed, raw, want)
 
     return Case(name, run)
 
 
 def _deep(n: int) -> bytes:
-    return b'{"client_id": "h-deep0001", "text": ' + b"[" * n + b"]" * n + b"}"
+    return b'{"token": "TOKEN", "text": ' + b"[" * n + b"]" * n + b"}"
 
 
 async def _signup_until(client: TestClient, who: str, step: str) -> object:
@@ -142,7 +159,7 @@ def cases() -> list[Case]:
     long_question = ("Tôi kể chuyện bản tôi. " * 260) + "Cho hỏi nghị quyết 57 là gì?"
     return [
         text_case("NUL byte in text", "id.vn\x00 là gì", must="cá nhân"),
-        raw_case("lone surrogate in JSON", b'{"client_id": "h-surr0001", "text": "a\\ud800b"}',
+        raw_case("lone surrogate in JSON", b'{"token": "TOKEN", "text": "a\\ud800b"}',
                  200),
         text_case("lone surrogate echoed at a prompt", "/start \ud800"),
         text_case("bidi override characters", "\u202eid.vn là gì\u202c", must="cá nhân",
@@ -150,31 +167,32 @@ def cases() -> list[Case]:
         text_case("ANSI escape and control characters", "\x1b[31m id.vn\x07 là gì\x08",
                   must="cá nhân", must_not=("\x1b", "\x07")),
         text_case("zero-width characters between letters", "i\u200bd\u200c.vn là g\u2060ì"),
-        raw_case("5,000-digit number", b'{"client_id": "h-num00001", "text": "a", "x": '
+        raw_case("5,000-digit number", b'{"token": "TOKEN", "text": "a", "x": '
                  + b"9" * 5000 + b"}", 400),
-        raw_case("huge float", b'{"client_id": "h-flt00001", "x": 1' + b"0" * 400 + b".5}", 400),
-        raw_case("NaN and Infinity constants", b'{"client_id": "h-nan00001", "x": NaN}', 400),
+        raw_case("huge float", b'{"token": "TOKEN", "x": 1' + b"0" * 400 + b".5}", 400),
+        raw_case("NaN and Infinity constants", b'{"token": "TOKEN", "x": NaN}', 400),
         raw_case("JSON nested 20,000 deep", _deep(20000), 400),
-        raw_case("unknown charset", b'{"client_id": "h-cs000001", "text": "a"}', 415,
+        raw_case("unknown charset", b'{"token": "TOKEN", "text": "a"}', 415,
                  "application/json; charset=klingon"),
-        raw_case("Latin-1 bytes", '{"client_id": "h-lat00001", "text": "đ"}'.encode("utf-16"),
+        raw_case("Latin-1 bytes", '{"token": "TOKEN", "text": "đ"}'.encode("utf-16"),
                  400),
-        raw_case("text/plain cross-site form", b'{"client_id": "h-csrf0001", "text": "a"}', 415,
+        raw_case("text/plain cross-site form", b'{"token": "TOKEN", "text": "a"}', 415,
                  "text/plain"),
-        raw_case("urlencoded form", b"client_id=h-form0001&text=a", 415,
+        raw_case("urlencoded form", b"token=TOKEN&text=a", 415,
                  "application/x-www-form-urlencoded"),
         raw_case("empty body", b"", 400),
         raw_case("JSON null", b"null", 400),
         raw_case("JSON array", b"[1, 2, 3]", 400),
-        raw_case("missing client id", {"text": "xin chào"}, 400),
-        raw_case("short client id", {"client_id": "abc", "text": "xin chào"}, 400),
-        raw_case("client id with markup", {"client_id": "<script>x</script>", "text": "a"}, 400),
-        raw_case("text is a number", {"client_id": "h-tnum0001", "text": 5}, 400),
-        raw_case("text is an object", {"client_id": "h-tobj0001", "text": {"a": 1}}, 400),
-        raw_case("payload over 64 characters", {"client_id": "h-pay00001", "payload": "m" * 65},
+        raw_case("missing token", {"text": "xin chào"}, 401),
+        raw_case("token the server never issued", {"token": "w1_" + "A" * 22, "text": "a"}, 401),
+        raw_case("old self-chosen id as a token", {"token": "browser-0001", "text": "a"}, 401),
+        raw_case("token with markup", {"token": "<script>x</script>", "text": "a"}, 401),
+        raw_case("text is a number", {"token": "TOKEN", "text": 5}, 400),
+        raw_case("text is an object", {"token": "TOKEN", "text": {"a": 1}}, 400),
+        raw_case("payload over 64 characters", {"token": "TOKEN", "payload": "m" * 65},
                  400),
-        raw_case("body over 64 KB", {"client_id": "h-big00001", "text": "a" * 70000}, 413),
-        raw_case("duplicate keys", b'{"client_id": "h-dup00001", "text": "a", "text": "b"}', 200),
+        raw_case("body over 64 KB", {"token": "TOKEN", "text": "a" * 70000}, 413),
+        raw_case("duplicate keys", b'{"token": "TOKEN", "text": "a", "text": "b"}', 200),
         Case("forged payloads of every kind", _forged_payloads),
         text_case("5,000 characters, question at the end", long_question, must="22/12/2024"),
         text_case("only emoji", "😀😀😀🙏"),
@@ -203,7 +221,8 @@ def cases() -> list[Case]:
                     must="không có trong danh sách"),
         get_case("unknown route", "/api/nothing", 404),
         get_case("wrong method", "/api/message", 405),
-        get_case("inbox with a bad client id", "/api/inbox?client_id=%00%ff", 400),
+        raw_case("message id with markup", {"token": "x", "id": "<b>", "text": "a"}, 400),
+        get_case("inbox read with GET", "/api/inbox?client_id=%00%ff", 405),
         Case("chat page security headers", _page_headers),
     ]
 
@@ -271,7 +290,7 @@ async def bystander_lost(app: App) -> list[str]:
     await app.services.question_log.flush()
     async with app.services.sessions() as session:
         user_id = await session.scalar(select(User.id).where(
-            User.channel_user_id == client_id("bystander")))
+            User.channel_user_id == _TOKENS[next(k for k in _TOKENS if k[1] == "bystander")]))
         asked = await session.scalar(select(func.count()).select_from(QuestionLog)
                                      .where(QuestionLog.user_id == user_id))
         booked = await session.scalar(select(func.count()).select_from(Registration).where(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -74,3 +75,10 @@ async def schedule_for_the_province(app, text: str, when: str) -> Chat:
     await chat.press("Hẹn giờ")
     await chat.send(when)
     return chat
+
+
+async def web_token(client: Any, lang: str | None = None) -> str:
+    """A new web chat identity, as the page asks for one when it opens."""
+    response = await client.post("/api/session", json={"lang": lang} if lang else {})
+    assert response.status == 200, await response.text()
+    return (await response.json())["token"]

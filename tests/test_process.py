@@ -31,6 +31,7 @@ def write_config(folder: Path, port: int, **extra: str) -> Path:
 class BotProcess:
     def __init__(self, config: Path, port: int) -> None:
         self.port = port
+        self.token = ""  # the web chat identity, asked for on the first message
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "--config", str(config), "run"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=config.parent,
@@ -57,12 +58,16 @@ class BotProcess:
         self.proc.stdout.close()
 
     async def send(self, **body: object) -> list[dict]:
-        async with aiohttp.ClientSession() as http, http.post(
-            f"http://127.0.0.1:{self.port}/api/message",
-            json={"client_id": "process-test-1", **body},
-        ) as r:
-            assert r.status == 200
-            return (await r.json())["replies"]
+        """A message from this test's browser (its identity asked for the first time)."""
+        base = f"http://127.0.0.1:{self.port}"
+        async with aiohttp.ClientSession() as http:
+            if not self.token:
+                async with http.post(f"{base}/api/session", json={}) as r:
+                    self.token = (await r.json())["token"]
+            async with http.post(f"{base}/api/message",
+                                 json={"token": self.token, **body}) as r:
+                assert r.status == 200
+                return (await r.json())["replies"]
 
 
 @pytest.fixture
@@ -99,7 +104,9 @@ async def test_a_form_interrupted_by_kill_9_continues_at_the_same_step(bot_dir: 
         os.kill(bot.proc.pid, signal.SIGKILL)
         bot.proc.wait(timeout=10)
         bot.proc.stdout.close()
+        browser = bot.token  # the same browser comes back
         bot = BotProcess(config, port)
+        bot.token = browser
         await bot.wait_ready()
         replies = await bot.send(text="bac ha")
         assert "Đã chọn Xã Bắc Hà" in replies[0]["text"]
@@ -201,7 +208,9 @@ async def test_a_sign_up_interrupted_by_kill_9_resumes_at_the_phone_step(bot_dir
         os.kill(bot.proc.pid, signal.SIGKILL)
         bot.proc.wait(timeout=10)
         bot.proc.stdout.close()
+        browser = bot.token  # the same browser comes back
         bot = BotProcess(config, port)
+        bot.token = browser
         await bot.wait_ready()
         replies = await bot.send(text="0912345678")
         assert "Họ tên: Nguyễn Văn An" in replies[-1]["text"]

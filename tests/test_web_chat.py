@@ -9,17 +9,18 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.web import create_web_app
 
-from .support import add_session
+from .support import add_session, web_token
 
 
 @pytest.fixture
 async def client(app) -> AsyncIterator[TestClient]:
     async with TestClient(TestServer(create_web_app(app))) as c:
+        c.token = await web_token(c)  # type: ignore[attr-defined]
         yield c
 
 
 async def send(client: TestClient, **body: object) -> list[dict]:
-    response = await client.post("/api/message", json={"client_id": "browser-0001", **body})
+    response = await client.post("/api/message", json={"token": client.token, **body})
     assert response.status == 200
     return (await response.json())["replies"]
 
@@ -57,10 +58,10 @@ async def test_links_in_answers_become_links(client) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[1,2]", b'{"client_id": "x"}', b'{"client_id": "browser-0001", "text": 5}'],
+    [b"not json", b"[1,2]", b'{"token": "TOKEN", "text": 5}', b'{"token": "TOKEN", "id": "x"}'],
 )
 async def test_malformed_requests_get_a_400_with_a_reason(client, body: bytes) -> None:
-    response = await client.post("/api/message", data=body,
+    response = await client.post("/api/message", data=body.replace(b"TOKEN", client.token.encode()),
                                  headers={"Content-Type": "application/json"})
     assert response.status == 400
     assert "error" in await response.json()
@@ -115,7 +116,7 @@ async def test_the_inbox_hands_over_queued_messages_once(client, app) -> None:
 
     await add_session(app, capacity=1)
     await send(client, text="xin chào")  # the browser user exists
-    response = await client.get("/api/inbox", params={"client_id": "browser-0001"})
+    response = await client.post("/api/inbox", json={"token": client.token})
     assert (await response.json())["replies"] == []
-    response = await client.get("/api/inbox", params={"client_id": "bad id"})
-    assert response.status == 400
+    response = await client.post("/api/inbox", json={"token": "bad id"})
+    assert response.status == 401

@@ -19,6 +19,7 @@ from bot.staff import signin
 from bot.staff.scope import Level, role_of
 from bot.storage.models import AuditEntry, Broadcast, OutboxStatus, StaffRole
 from bot.time import show, stored_now, to_stored
+from bot.webchat import identity
 from knowledge.trainings import parse_local
 
 CHANNELS = ("telegram", "zalo", "web", "terminal")
@@ -79,6 +80,9 @@ async def staff(app: App, args: argparse.Namespace) -> int:
             await handoff.release(session, f"{args.channel}:{args.user}", now)
             print("revoked" if result.rowcount else "no role to revoke")
             return 0
+        if args.channel == identity.CHANNEL and not identity.issued_form(args.user):
+            return _fail("staff grant: a web chat id looks like w1_ and 22 letters or digits; "
+                         "the staff member sends /myid in the web chat to see theirs")
         if args.role == Level.COMMUNE:
             if not args.commune or app.services.communes.get(args.commune) is None:
                 return _fail("staff grant: --commune must be one of the 99 commune/ward codes")

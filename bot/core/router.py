@@ -29,6 +29,7 @@ from bot.core.options import remembered, resolve_typed
 from bot.core.payloads import DIALOG_PREFIX
 from bot.core.services import Services
 from bot.core.turn import Turn
+from bot.inbox.store import first_time
 from bot.storage.models import User
 from bot.storage.turn_rows import TurnRows
 from bot.time import stored_now
@@ -156,6 +157,9 @@ class Conversation:
 
     async def _handle_once(self, incoming: Incoming, finish: Finish | None) -> list[Reply]:
         async with self.services.sessions() as session, session.begin():
+            if finish is None and incoming.message_id is not None and not await first_time(
+                    session, incoming, stored_now(self.services.clock)):
+                return []  # answered already (the sender retried after a lost answer)
             rows = await self._load(session, incoming)
             user, state = rows.user, rows.dialog
             turn = Turn(incoming, session, user, state, self.services)

@@ -1,0 +1,1 @@
+"""The web chat's own rules: identities the server issues, limits per address."""
