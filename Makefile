@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+
 .PHONY: run test lint bench
 
 $(STAMP): pyproject.toml
@@ -17,8 +19,13 @@ run: $(STAMP)
 	$(BIN)/laocai-bot db upgrade
 	$(BIN)/laocai-bot run
 
+## axe-core for the accessibility checks, from the npm registry (pinned in the lock file).
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
 ## Run the whole test suite (SQLite, PostgreSQL if reachable, headless Chromium).
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

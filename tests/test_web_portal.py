@@ -136,3 +136,32 @@ def test_the_message_limit_refills_with_time() -> None:
     assert [limit.wait("10.0.0.1", 0.0) for _ in range(3)] == [0, 0, 30]
     assert limit.wait("10.0.0.2", 0.0) == 0  # another address has its own
     assert limit.wait("10.0.0.1", 31.0) == 0  # half a minute later: one more
+
+
+async def test_oversized_headers_and_a_stalled_body_are_cut_off_without_a_traceback(
+        portal, caplog):
+    import asyncio
+    import logging
+
+    from bot.channels import web as web_channel
+
+    client, _app = portal
+    caplog.set_level(logging.DEBUG)
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n")
+    await writer.drain()
+    status = await reader.readline()
+    writer.close()
+    assert status.split()[1] in (b"400", b"431")
+    web_channel.READ_SECONDS = 0.3  # a body that stops half-way
+    try:
+        reader, writer = await asyncio.open_connection(client.host, client.port)
+        writer.write(b"POST /api/message HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                     b"\r\nContent-Length: 100\r\n\r\n{\"tok")
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(2000), 5)
+        writer.close()
+    finally:
+        web_channel.READ_SECONDS = 10.0
+    assert b" 408 " in answer.split(b"\r\n", 1)[0] and b'"error"' in answer
+    assert "Traceback" not in caplog.text

@@ -35,6 +35,7 @@ from importlib import resources
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.app import App
 from bot.catalogue import text as catalogue_text
@@ -347,6 +348,25 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         response.headers.setdefault(name, value)
     response.headers.setdefault("Content-Security-Policy", _API_POLICY)
     return response
+
+
+class _MalformedRequests(logging.Filter):
+    """aiohttp logs a request it cannot parse (a header over 8 KB, garbage) as an error
+    with a traceback; it is the client's fault and already answered 400: one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.msg, record.args = "web: refused a malformed request (%s)", (
+                type(error).__name__,)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+_SERVER_LOG = logging.getLogger("aiohttp.server")
+if not any(isinstance(f, _MalformedRequests) for f in _SERVER_LOG.filters):
+    _SERVER_LOG.addFilter(_MalformedRequests())
 
 
 def create_web_app(app: App) -> web.Application:
