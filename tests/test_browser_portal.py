@@ -91,7 +91,10 @@ async def test_the_portals_one_script_tag_opens_the_chat_and_a_question_is_answe
         driver.find_element(By.ID, "text").send_keys("e 19t dk id.vn co mat tien ko\n")
         wait.until(ec.text_to_be_present_in_element((By.ID, "log"), "31/12/2025"))
         answer = driver.find_element(By.ID, "log").text
+        driver.find_element(By.ID, "text").send_keys(Keys.ESCAPE)  # closes the panel
         driver.switch_to.default_content()
+        wait.until(ec.invisibility_of_element_located((By.TAG_NAME, "iframe")))
+        assert driver.switch_to.active_element == launcher  # focus is back on the button
         driver.save_screenshot(str(tmp_path / "portal.png"))
         return launchers, title, answer
 

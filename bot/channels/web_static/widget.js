@@ -90,6 +90,9 @@
   });
   close.addEventListener("click", shut);
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") shut(); });
+  window.addEventListener("message", function (e) {  // Escape pressed inside the chat
+    if (e.origin === origin && e.data && e.data.laocaiBot === "close") shut();
+  });
   window.addEventListener("resize", function () { if (panel.style.display === "block") fit(); });
 
   function mount() {
