@@ -159,21 +159,9 @@ def configure_logging(level: str | int) -> None:
     # Database drivers log statement parameters at DEBUG: people's messages.
     for name in ("aiosqlite", "asyncpg", "sqlalchemy.engine"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    server = logging.getLogger("aiohttp.server")
-    if not any(isinstance(f, WithoutRequestBytes) for f in server.filters):
-        server.addFilter(WithoutRequestBytes())
+    from bot.channels.web import quiet_malformed_requests
 
-
-class WithoutRequestBytes(logging.Filter):
-    """aiohttp logs an unparsable request with a traceback that quotes its bytes
-    (whatever a client sent); keep the line, name the error, drop the bytes."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[1] is not None:
-            record.msg = f"{record.msg} ({type(record.exc_info[1]).__name__})"
-            record.exc_info = None
-            record.exc_text = None
-        return True
+    quiet_malformed_requests()  # a malformed request: one line, not its bytes
 
 
 def settle_heap() -> None:

@@ -193,10 +193,11 @@ def from_mapping(
     web = _section(raw, "web")
     cfg.web_host = _string(web.get("host"), "web.host") or cfg.web_host
     cfg.web_port = _port(web.get("port", cfg.web_port), "web.port")
-    public = _string(web.get("public_url"), "web.public_url") or ""
-    if public and not public.startswith(("http://", "https://")):
-        raise ConfigError("web.public_url: must start with https:// (or http:// locally)")
-    cfg.web_public_url = public.rstrip("/")
+    public = (_string(web.get("public_url"), "web.public_url") or "").rstrip("/")
+    if public and not _ORIGIN.fullmatch(public):
+        raise ConfigError("web.public_url: scheme and host only, like https://chatbot.laocai.gov.vn"
+                          " (https://, or http:// locally; the bot is served at the root)")
+    cfg.web_public_url = public.lower()
     _read_web(cfg, web)
     _read_knowledge(cfg, raw, base)
     cfg.telegram = _platform(raw, "telegram")
@@ -273,7 +274,10 @@ def _read_web(cfg: Config, web: dict[str, Any]) -> None:
             isinstance(o, str) and _ORIGIN.fullmatch(o) for o in origins):
         raise ConfigError("web.embed_origins: a list of origins like https://laocai.gov.vn "
                           "(scheme and host, no path)")
-    cfg.embed_origins = list(origins)
+    cfg.embed_origins = [o.lower() for o in origins]
+    if origins and not cfg.web_public_url:
+        raise ConfigError("web.embed_origins: set web.public_url too, the address portal "
+                          "visitors reach the bot at")
     limits = _section(web, "limits")
     cfg.web_new_identities_per_minute = _positive(
         limits.get("new_identities_per_minute"), "web.limits.new_identities_per_minute",

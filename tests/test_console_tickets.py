@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.staff.scope import actor_for
 from bot.storage.models import AuditEntry
 
 from .conftest import Chat
@@ -131,4 +132,4 @@ async def test_closing_an_unanswered_question_tells_the_person_and_names_who_clo
     async with app.services.sessions() as session:
         closer = await session.scalar(select(AuditEntry.actor).where(
             AuditEntry.action == "ticket_close"))
-    assert closer == "web:cd_web"
+    assert closer == actor_for("web", "cd_web")

@@ -165,3 +165,52 @@ async def test_oversized_headers_and_a_stalled_body_are_cut_off_without_a_traceb
         web_channel.READ_SECONDS = 10.0
     assert b" 408 " in answer.split(b"\r\n", 1)[0] and b'"error"' in answer
     assert "Traceback" not in caplog.text
+
+
+async def test_a_web_officers_token_never_shows_in_the_console_or_the_audit_log(app, browser):
+    from .support import grant
+    from .test_console import signed_in
+
+    token = await web_token(browser)  # a staff member who uses the web chat
+    await grant(app, token, "province", channel="web")
+    await signed_in(app, browser, token)  # /dangnhap in the web chat, then the link
+    audit = await (await browser.get("/staff/audit")).text()
+    assert "web:#" in audit and token not in audit
+
+
+async def test_one_persons_message_id_never_blocks_anothers(portal):
+    client, _app = portal
+    first, second = await web_token(client), await web_token(client)
+    await say(client, first, text="/menu", id="same-id-0001")
+    _, body = await say(client, second, text="id.vn là gì", id="same-id-0001")
+    assert body["replies"] and "id.vn" in body["replies"][0]["text"]
+
+
+def test_behind_a_proxy_the_last_forwarded_address_counts_and_ipv6_by_its_64() -> None:
+    from types import SimpleNamespace
+
+    from aiohttp.test_utils import make_mocked_request
+    from multidict import CIMultiDict
+
+    from bot.channels.web import WebLimits
+
+    config = SimpleNamespace(web_new_identities_per_minute=1, web_messages_per_minute=1,
+                             web_behind_proxy=True)
+    limits = WebLimits(SimpleNamespace(config=config))  # type: ignore[arg-type]
+    headers = CIMultiDict([("X-Forwarded-For", "6.6.6.6"), ("X-Forwarded-For", "10.0.0.7")])
+    assert limits.address(make_mocked_request("POST", "/", headers=headers)) == "10.0.0.7"
+    v6 = CIMultiDict([("X-Forwarded-For", "2001:db8:1:2:aaaa::1")])
+    assert limits.address(make_mocked_request("POST", "/", headers=v6)) == "2001:db8:1:2::/64"
+
+
+async def test_the_api_is_lenient_in_what_is_harmless_and_quick_to_refuse_the_rest(portal):
+    client, _app = portal
+    token = await web_token(client)
+    upper = await client.post("/api/message", data=f'{{"token": "{token}", "text": "xin chào"}}',
+                              headers={"Content-Type": "application/json; charset=UTF-8"})
+    assert upper.status == 200
+    wrong = await client.get("/api/session")
+    assert wrong.status == 405 and wrong.headers["Allow"] == "POST"
+    huge = await client.post("/api/message", data=b"{}", headers={
+        "Content-Type": "application/json", "Content-Length": "100000000"})
+    assert huge.status == 413

@@ -16,7 +16,7 @@ from bot.broadcast.store import AUDIENCES, Scope, count_recipients, counts, queu
 from bot.catalogue import text as catalogue_text
 from bot.handoff import store as handoff
 from bot.staff import signin
-from bot.staff.scope import Level, role_of
+from bot.staff.scope import Level, actor_for, role_of
 from bot.storage.models import AuditEntry, Broadcast, OutboxStatus, StaffRole
 from bot.time import show, stored_now, to_stored
 from bot.webchat import identity
@@ -77,7 +77,7 @@ async def staff(app: App, args: argparse.Namespace) -> int:
                 StaffRole.channel == args.channel, StaffRole.channel_user_id == args.user))
             session.add(AuditEntry(at=now, actor="cli", action="staff_revoke",
                                    detail={"channel": args.channel, "user": args.user}))
-            await handoff.release(session, f"{args.channel}:{args.user}", now)
+            await handoff.release(session, actor_for(args.channel, args.user), now)
             print("revoked" if result.rowcount else "no role to revoke")
             return 0
         if args.channel == identity.CHANNEL and not identity.issued_form(args.user):

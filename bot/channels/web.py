@@ -24,6 +24,7 @@ import asyncio
 import base64
 import hashlib
 import html
+import ipaddress
 import json
 import logging
 import re
@@ -51,6 +52,7 @@ CHANNEL = identity.CHANNEL
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,40}")
 APP_KEY: web.AppKey[App] = web.AppKey("bot_app", App)
 LOCKS_KEY: web.AppKey[ChatLocks] = web.AppKey("locks", ChatLocks)
+MAX_BODY = 64 * 1024  # a chat message; the console's forms allow more (console/web.py)
 READ_SECONDS = 10.0  # a body still incomplete after this is dropped (408)
 KEEPALIVE_SECONDS = 15.0  # an idle connection is closed after this
 
@@ -67,8 +69,21 @@ class WebLimits:
         self.answered: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
 
     def address(self, request: web.Request) -> str:
-        forwarded = request.headers.get("X-Forwarded-For", "") if self.behind_proxy else ""
-        return forwarded.rsplit(",", 1)[-1].strip()[:64] or request.remote or "?"
+        """Whom a limit counts: the client's address (behind a proxy the last one it
+        appended, of every X-Forwarded-For line); an IPv6 address by its /64, which
+        one home or phone holds whole."""
+        forwarded = ",".join(request.headers.getall("X-Forwarded-For", [])) \
+            if self.behind_proxy else ""
+        raw = forwarded.rsplit(",", 1)[-1].strip() or request.remote or "?"
+        try:
+            ip = ipaddress.ip_address(raw)
+        except ValueError:
+            return raw[:64]
+        if isinstance(ip, ipaddress.IPv6Address):
+            if ip.ipv4_mapped is not None:
+                return str(ip.ipv4_mapped)
+            return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+        return str(ip)
 
     def remember(self, key: str, replies: list[dict[str, Any]]) -> None:
         self.answered[key] = replies
@@ -209,8 +224,10 @@ async def _read_object(request: web.Request) -> dict[str, Any] | web.Response:
     Only application/json: a form or text/plain post from another site is refused."""
     if request.content_type != "application/json":
         return _error(415, "send application/json")
-    if request.charset not in (None, "utf-8", "utf8"):
+    if (request.charset or "utf-8").lower() not in ("utf-8", "utf8"):
         return _error(415, "send UTF-8 JSON")
+    if (request.content_length or 0) > MAX_BODY:
+        return _error(413, "the body is too large")
     try:
         async with asyncio.timeout(READ_SECONDS):
             raw = await request.read()
@@ -246,16 +263,20 @@ async def session(request: web.Request) -> web.Response:
     if isinstance(body, web.Response):
         return body
     app, limits = request.app[APP_KEY], request.app[LIMITS_KEY]
-    async with app.services.sessions() as db, db.begin():
-        if await identity.known(db, body.get("token")):
-            return _json({"token": body["token"], "fresh": False})
-        moved = await identity.bind_legacy(db, body.get("client_id"))
-        if moved is not None:
-            return _json({"token": moved, "fresh": False})
-    wait = limits.new.wait(limits.address(request), time.monotonic())
+    address, now = limits.address(request), time.monotonic()
+    wait = limits.messages.wait(address, now)
     if wait:
         return _too_many(wait)
     async with app.services.sessions() as db, db.begin():
+        if await identity.known(db, body.get("token")):
+            return _json({"token": body["token"], "fresh": False})
+    wait = limits.new.wait(address, now)  # a new identity, or a guess at an old id
+    if wait:
+        return _too_many(wait)
+    async with app.services.sessions() as db, db.begin():
+        moved = await identity.bind_legacy(db, body.get("client_id"))
+        if moved is not None:
+            return _json({"token": moved, "fresh": False})
         token = await identity.create(db, stored_now(app.services.clock), _lang(body) or "vi")
     return _json({"token": token, "fresh": True})
 
@@ -280,14 +301,14 @@ async def message(request: web.Request) -> web.Response:
     if isinstance(token, web.Response):
         return token
     key = f"{token}:{message_id}"
-    if message_id is not None and key in limits.answered:
-        return _json({"replies": limits.answered[key]})
     incoming = Incoming(CHANNEL, token, token, text=text, payload=payload,
                         language_hint=_lang(body), message_id=message_id)
     async with request.app[LOCKS_KEY](token):  # one browser's messages in order
+        if message_id is not None and key in limits.answered:  # a retry, after the first
+            return _json({"replies": limits.answered[key]})
         replies = [render(r) for r in await request.app[APP_KEY].conversation.handle(incoming)]
-    if message_id is not None:
-        limits.remember(key, replies)
+        if message_id is not None:
+            limits.remember(key, replies)
     return _json({"replies": replies})
 
 
@@ -306,6 +327,10 @@ async def inbox(request: web.Request) -> web.Response:
     body = await _read_object(request)
     if isinstance(body, web.Response):
         return body
+    limits = request.app[LIMITS_KEY]
+    wait = limits.messages.wait(limits.address(request), time.monotonic())
+    if wait:
+        return _too_many(wait)
     token = await _token(request, body)
     if isinstance(token, web.Response):
         return token
@@ -338,6 +363,8 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
     except web.HTTPException as exc:
         response = _error(exc.status, exc.reason)
+        if "Allow" in exc.headers:  # 405: which methods would do
+            response.headers["Allow"] = exc.headers["Allow"]
     except ConnectionResetError:  # the browser went away mid-request: nothing to answer
         log.info("web: %s %s: the client disconnected", request.method, request.path)
         raise
@@ -350,27 +377,37 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
-class _MalformedRequests(logging.Filter):
+class MalformedRequests(logging.Filter):
     """aiohttp logs a request it cannot parse (a header over 8 KB, garbage) as an error
-    with a traceback; it is the client's fault and already answered 400: one line."""
+    with a traceback quoting its bytes. A malformed request is the client's fault and
+    already answered 400: one INFO line naming the error. Anything else keeps its level
+    and loses only the bytes."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
+        if error is None:
+            return True
+        record.msg, record.args = f"{record.msg} (%s)", (*_args(record), type(error).__name__)
+        record.exc_info, record.exc_text = None, None
         if isinstance(error, HttpProcessingError):
-            record.msg, record.args = "web: refused a malformed request (%s)", (
-                type(error).__name__,)
-            record.exc_info, record.exc_text = None, None
             record.levelno, record.levelname = logging.INFO, "INFO"
         return True
 
 
-_SERVER_LOG = logging.getLogger("aiohttp.server")
-if not any(isinstance(f, _MalformedRequests) for f in _SERVER_LOG.filters):
-    _SERVER_LOG.addFilter(_MalformedRequests())
+def _args(record: logging.LogRecord) -> tuple[object, ...]:
+    args = record.args
+    return args if isinstance(args, tuple) else () if args is None else (args,)
+
+
+def quiet_malformed_requests() -> None:
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequests) for f in server.filters):
+        server.addFilter(MalformedRequests())
 
 
 def create_web_app(app: App) -> web.Application:
-    web_app = web.Application(client_max_size=64 * 1024, middlewares=[_guard])
+    quiet_malformed_requests()
+    web_app = web.Application(client_max_size=MAX_BODY, middlewares=[_guard])
     web_app[APP_KEY] = app
     web_app[LOCKS_KEY] = ChatLocks()
     web_app[LIMITS_KEY] = WebLimits(app)

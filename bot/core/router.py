@@ -30,6 +30,7 @@ from bot.core.payloads import DIALOG_PREFIX
 from bot.core.services import Services
 from bot.core.turn import Turn
 from bot.inbox.store import first_time
+from bot.staff.scope import actor_for
 from bot.storage.models import User
 from bot.storage.turn_rows import TurnRows
 from bot.time import stored_now
@@ -115,12 +116,11 @@ class Conversation:
         try:
             return await self.turn(incoming)
         except SQLAlchemyError as exc:
-            log.error("storage error for %s user %s: %s", incoming.channel,
-                      incoming.user_id, type(exc).__name__)
+            log.error("storage error for %s: %s", actor_for(incoming.channel, incoming.user_id),
+                      type(exc).__name__)
             return [Reply(catalogue_text(lang, "storage_error"))]
         except Exception:
-            log.exception("handler failed for %s user %s", incoming.channel,
-                          incoming.user_id)
+            log.exception("handler failed for %s", actor_for(incoming.channel, incoming.user_id))
             return [Reply(catalogue_text(lang, "internal_error"))]
 
     def flooded(self, incoming: Incoming) -> list[Reply] | None:

@@ -91,19 +91,24 @@ async def followers(session: AsyncSession, ticket: Ticket) -> Team:
     """Who hears of a follow-up: the officer who took the ticket, wherever they are (a
     province officer may take a commune's); its whole team while nobody has."""
     if ticket.assigned_to is not None:
-        channel, _, user_id = ticket.assigned_to.partition(":")
-        taker = await _staff_users(session, StaffRole.channel == channel,
-                                   StaffRole.channel_user_id == user_id)
+        taker = await staff_named(session, ticket.assigned_to)
         if taker:
             return Team(taker, province=ticket.commune_code is None)
     return await team_for(session, ticket.commune_code)
 
 
+async def staff_named(session: AsyncSession, actor: str) -> list[User]:
+    """The staff member an actor string names (the bot can write to), if any. Matched
+    by actor_of, since a web chat's actor is a digest of its id."""
+    channel = actor.partition(":")[0]
+    return [u for u in await _staff_users(session, StaffRole.channel == channel)
+            if actor_of(u) == actor]
+
+
 async def name_of(session: AsyncSession, actor: str) -> str | None:
     """A staff member's name as their chat app gave it, if the bot knows it."""
-    channel, _, user_id = actor.partition(":")
-    return await session.scalar(select(User.display_name).where(
-        User.channel == channel, User.channel_user_id == user_id))
+    named = await staff_named(session, actor)
+    return named[0].display_name if named else None
 
 
 async def owned(session: AsyncSession, user_id: int, number: int) -> Ticket | None:
@@ -238,10 +243,7 @@ async def reassign(session: AsyncSession, ticket: Ticket, actor: str, to: str, n
         if to not in {o.actor for o in await officers(session, ticket)}:
             raise Refused("console_ticket_no_officer")
         ticket.assigned_to = to
-        channel, _, user_id = to.partition(":")
-        team = Team(await _staff_users(session, StaffRole.channel == channel,
-                                       StaffRole.channel_user_id == user_id),
-                    province=ticket.commune_code is None)
+        team = Team(await staff_named(session, to), province=ticket.commune_code is None)
     session.add(AuditEntry(at=now, actor=actor, action="ticket_reassign",
                            detail={"ticket": ticket.id, "to": to}))
     return team

@@ -45,12 +45,14 @@ class Received:
 
 async def first_time(session: AsyncSession, incoming: Incoming, now: datetime) -> bool:
     """A message answered at once (the web chat) whose sender may send it again (a retry
-    after a lost answer): noted as done under its id, so it is answered once. Only the
-    id is kept, not the text. False when it was seen before."""
+    after a lost answer): noted as done under its chat and id, so it is answered once
+    (one person's id never blocks another's). Only the ids are kept, not the text.
+    False when it was seen before."""
     assert incoming.message_id is not None
     noted = await session.execute(insert_ignoring_duplicates(session, InboxMessage), {
         "channel": incoming.channel, "chat_id": incoming.chat_id[:128],
-        "platform_id": incoming.message_id[:128], "payload": {}, "status": InboxStatus.DONE,
+        "platform_id": f"{incoming.chat_id}:{incoming.message_id}"[:128], "payload": {},
+        "status": InboxStatus.DONE,
         "attempts": 0, "error": None, "received_at": now, "done_at": now})
     return bool(noted.rowcount)
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast.store import cancel as cancel_broadcast
 from bot.handoff import store as handoff
+from bot.staff.scope import actor_for
 from bot.storage.models import (
     AuditEntry,
     Broadcast,
@@ -102,7 +103,7 @@ async def forget_person(session: AsyncSession, user: UserRow, now: datetime) -> 
     """Delete every row about the person; a staff member's role goes and their scheduled
     broadcasts stop (audited). Registrations are handled by the training store first."""
     uid = user.id
-    actor = f"{user.channel}:{user.channel_user_id}"
+    actor = actor_for(user.channel, user.channel_user_id)
     for broadcast in await _scheduled_broadcasts(session, uid):
         await cancel_broadcast(session, broadcast, actor, now)
     role = await staff_role_of(session, user)

@@ -9,6 +9,7 @@ or moved officer loses access at once.
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import StaffRole, User
+from bot.webchat.identity import CHANNEL as WEB
 
 if TYPE_CHECKING:
     from bot.broadcast.store import Scope
@@ -31,9 +33,16 @@ async def role_of(session: AsyncSession, channel: str, user_id: str) -> StaffRol
                                                         StaffRole.channel_user_id == user_id))
 
 
+def actor_for(channel: str, user_id: str) -> str:
+    """How the audit log, tickets and logs name someone: "channel:user id". A web chat's
+    id is its secret token, so there only a digest of it ("web:#…"), never the token."""
+    if channel == WEB:
+        return f"{WEB}:#{hashlib.sha256(user_id.encode()).hexdigest()[:16]}"
+    return f"{channel}:{user_id}"
+
+
 def actor_of(person: StaffRole | User) -> str:
-    """How the audit log, tickets and the stores name a staff member: "channel:user id"."""
-    return f"{person.channel}:{person.channel_user_id}"
+    return actor_for(person.channel, person.channel_user_id)
 
 
 def is_province(role: StaffRole | None) -> bool:

@@ -13,7 +13,7 @@
   if (window.__laocaiBotWidget) return;
   window.__laocaiBotWidget = true;
 
-  var origin = "__BOT_ORIGIN__";
+  var origin = new URL("__BOT_ORIGIN__").origin;  // as the browser writes it
   var me = document.currentScript || document.querySelector("script[src$='/widget.js']");
   var data = (me && me.dataset) || {};
   var lang = data.lang === "en" ? "en" : "vi";
