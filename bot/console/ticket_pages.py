@@ -6,6 +6,7 @@ the province) turning an answer into knowledge."""
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console.render import (
     PREFIX,
@@ -60,11 +61,16 @@ def _to_knowledge(request: web.Request, messages: list[TicketMessage]) -> bool:
 
 
 async def _found(request: web.Request) -> tuple[Ticket, list[TicketMessage]]:
-    ticket_number = number(request.match_info["id"], 9)
-    if ticket_number is None:
-        raise web.HTTPNotFound()
     async with app_of(request).services.sessions() as session:
-        found = await store.staff_ticket(session, who(request).role, ticket_number)
+        return await _found_in(session, request)
+
+
+async def _found_in(session: AsyncSession, request: web.Request
+                    ) -> tuple[Ticket, list[TicketMessage]]:
+    """The ticket of the URL with its conversation, if the signed-in role may see it."""
+    ticket_number = number(request.match_info["id"], 9)
+    found = None if ticket_number is None else await store.staff_ticket(
+        session, who(request).role, ticket_number)
     if found is None:
         raise web.HTTPNotFound()  # another commune's reads as none
     return found
@@ -89,14 +95,11 @@ async def answer(request: web.Request) -> web.StreamResponse:
 
 async def assign(request: web.Request) -> web.StreamResponse:
     """Give the ticket to one officer of its team, or to the province; they are told."""
-    item, messages = await _found(request)
     to = form_text(await request.post(), "to")
     app, now = app_of(request), now_of(request)
     try:
         async with app.services.sessions() as session, session.begin():
-            item = await session.get(Ticket, item.id)
-            if item is None:
-                raise web.HTTPNotFound()
+            item, messages = await _found_in(session, request)
             team = await store.reassign(session, item, actor(request), to, now)
             citizen = await session.get(User, item.user_id)
             if citizen is not None:
@@ -110,21 +113,15 @@ async def assign(request: web.Request) -> web.StreamResponse:
 
 
 async def close(request: web.Request) -> web.StreamResponse:
-    ticket_number = number(request.match_info["id"], 9)
     async with app_of(request).services.sessions() as session, session.begin():
-        found = None if ticket_number is None else await store.staff_ticket(
-            session, who(request).role, ticket_number)
-        if found is None:
-            raise web.HTTPNotFound()  # another commune's reads as none
-        item = found[0]
+        item, _messages = await _found_in(session, request)
         if item.status != store.Status.CLOSED:
             waiting = item.status == store.Status.OPEN
             await store.close(session, item, now_of(request), reason="staff",
                               actor=actor(request))
             if waiting:  # nobody answered: the person should not go on waiting
                 await notify.tell_closed(session, item, now_of(request))
-    return see_other(f"{PREFIX}/tickets/{ticket_number}")
-
+    return see_other(f"{PREFIX}/tickets/{item.id}")
 
 
 async def ready_answers(request: web.Request, error: str = "", status: int = 200,

@@ -4,11 +4,12 @@ on Friday evening and answered on Monday morning counts as answered quickly."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy
+
 Hours = tuple[time, time]
-MAX_DAYS = 400  # working time is counted over at most this many days
 
 
 def local(moment: datetime, tz: ZoneInfo) -> datetime:
@@ -24,22 +25,27 @@ def at_work(moment: datetime, hours: Hours, tz: ZoneInfo) -> bool:
 
 def working_day(hours: Hours) -> timedelta:
     """The length of one working day."""
-    start, end = (datetime.combine(datetime.min, h) for h in hours)
+    start, end = (datetime.combine(date.min, h) for h in hours)
     return end - start
 
 
 def working_time(start: datetime, end: datetime, hours: Hours, tz: ZoneInfo) -> timedelta:
-    """The office time between START and END."""
+    """The office time between START and END: the two end days in part, the weekdays
+    between them whole (counted, not walked: a dashboard reads thousands)."""
     first, last = local(start, tz), local(end, tz)
-    total = timedelta()
-    day = first.date()
-    for _ in range(MAX_DAYS):
-        if day > last.date():
-            break
-        if day.weekday() < 5:
-            opens = datetime.combine(day, hours[0], tz)
-            closes = datetime.combine(day, hours[1], tz)
-            overlap = min(closes, last) - max(opens, first)
-            total += max(overlap, timedelta())
-        day += timedelta(days=1)
-    return total
+    if last <= first:
+        return timedelta()
+    if first.date() == last.date():
+        return _within(first.date(), first, last, hours, tz)
+    whole = int(numpy.busday_count(first.date() + timedelta(days=1), last.date()))
+    return (_within(first.date(), first, last, hours, tz) + whole * working_day(hours)
+            + _within(last.date(), first, last, hours, tz))
+
+
+def _within(day: date, first: datetime, last: datetime, hours: Hours, tz: ZoneInfo
+            ) -> timedelta:
+    """The office time of DAY that lies between FIRST and LAST."""
+    if day.weekday() >= 5:
+        return timedelta()
+    opens, closes = (datetime.combine(day, h, tz) for h in hours)
+    return max(min(closes, last) - max(opens, first), timedelta())
