@@ -177,3 +177,30 @@ async def test_a_message_typed_offline_is_sent_once_when_the_connection_returns(
     async with portal.app.services.sessions() as session:
         asked = await session.scalar(select(func.count()).select_from(QuestionLog))
     assert asked == 1  # exactly once
+
+
+async def test_a_reload_keeps_the_conversation_of_this_tab_and_its_choices_stay_live(
+        portal: Portal) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = portal.driver
+
+    def ask_then_reload() -> tuple[str, int, int]:
+        driver.get(f"{portal.bot}/")
+        wait = WebDriverWait(driver, 15)
+        wait.until(ec.element_to_be_clickable((By.XPATH, "//div[contains(@class,'bot')]")))
+        driver.find_element(By.ID, "text").send_keys("id.vn có miễn phí không\n")
+        wait.until(ec.text_to_be_present_in_element((By.ID, "log"), "31/12/2025"))
+        live = len([b for b in driver.find_elements(By.CSS_SELECTOR, ".options button")
+                    if b.is_enabled()])
+        driver.refresh()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "log"), "31/12/2025"))
+        old = len([b for b in driver.find_elements(By.CSS_SELECTOR, ".options button")
+                   if b.is_enabled()])
+        return driver.find_element(By.ID, "log").text, live, old
+
+    text, live, old = await asyncio.get_running_loop().run_in_executor(None, ask_then_reload)
+    assert "id.vn có miễn phí không" in text and "31/12/2025" in text
+    assert live > 0 and old == 0  # restored choices are shown, not offered again
