@@ -209,6 +209,9 @@ def test_staff_roles_and_a_cli_broadcast_are_audited(tmp_path: Path) -> None:
     bad = cli(config, "staff", "grant", "--channel", "zalo", "--user", "z2", "--role",
               "commune", "--commune", "12345")
     assert bad.returncode == 2 and "99" in bad.stderr
+    guessed = cli(config, "staff", "grant", "--channel", "web", "--user", "12345678", "--role",
+                  "province")  # a web chat id is an issued token, shown by /myid
+    assert guessed.returncode == 2 and "/myid" in guessed.stderr
     listed = cli(config, "staff", "list")
     assert "z1" in listed.stdout and "Phường Cam Đường" in listed.stdout
     assert "revoked" in cli(config, "staff", "revoke", "--channel", "zalo", "--user",

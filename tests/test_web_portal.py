@@ -214,3 +214,10 @@ async def test_the_api_is_lenient_in_what_is_harmless_and_quick_to_refuse_the_re
     huge = await client.post("/api/message", data=b"{}", headers={
         "Content-Type": "application/json", "Content-Length": "100000000"})
     assert huge.status == 413
+
+
+async def test_myid_shows_a_web_chat_person_their_token_with_a_warning(portal):
+    client, _app = portal
+    token = await web_token(client)
+    _, body = await say(client, token, text="/myid")
+    assert token in body["replies"][0]["text"] and "Đừng chia sẻ" in body["replies"][0]["text"]
