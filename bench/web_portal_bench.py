@@ -56,7 +56,8 @@ async def burst(http: aiohttp.ClientSession, url: str, bodies: list[dict]) -> tu
 
 async def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        proc, port = start(Path(tmp), web="  embed_origins: [https://laocai.gov.vn]\n")
+        proc, port = start(Path(tmp), web="  embed_origins: [https://laocai.gov.vn]\n"
+                                            "  public_url: https://chatbot.laocai.gov.vn\n")
         base = f"http://127.0.0.1:{port}"
         try:
             await wait_ready(port)
