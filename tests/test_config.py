@@ -52,6 +52,10 @@ def test_environment_overrides_secrets_and_urls() -> None:
         ({"telegram": {"token": "t", "mode": "webhook"}}, "telegram.webhook.url:"),
         ({"knowledge": {"path": "/no/such/folder"}}, "knowledge.path:"),
         ({"handoff": {"close_after_days": 0}}, "handoff.close_after_days:"),
+        ({"web": {"public_url": "https://laocai.gov.vn/chat"}}, "web.public_url:"),
+        ({"web": {"embed_origins": ["https://laocai.gov.vn"]}}, "web.embed_origins:"),
+        ({"web": {"embed_origins": ["https://laocai.gov.vn/page"],
+                  "public_url": "https://chat.laocai.gov.vn"}}, "web.embed_origins:"),
         ({"handoff": {"office_hours": "late"}}, "handoff.office_hours:"),
     ],
 )
