@@ -78,7 +78,7 @@ async def test_upgrading_twice_is_harmless(database_url: str) -> None:
         await migrate.upgrade(engine)
         async with engine.connect() as conn:
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-        assert version == migrate.head_revision() == "0018"
+        assert version == migrate.head_revision() == "0019"
     finally:
         await engine.dispose()
 

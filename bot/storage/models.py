@@ -243,6 +243,20 @@ class CannedReply(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class OAuthToken(Base):
+    """A channel's OAuth tokens (Zalo OA). Its refresh token works once: every refresh
+    stores the new one here before the new access token is used (bot/zalo_oa/tokens.py)."""
+
+    __tablename__ = "oauth_tokens"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    access_token: Mapped[str | None] = mapped_column(Text)
+    access_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    refused: Mapped[str | None] = mapped_column(String(200))  # why a refresh was refused
+
+
 class TrainingSession(Base):
     """A training session, from knowledge/trainings.yaml or `laocai-bot training add`."""
 

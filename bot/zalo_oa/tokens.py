@@ -1,0 +1,127 @@
+"""The Zalo OA's OAuth tokens, rotated without ever losing the account.
+
+Zalo's refresh token works once: each refresh answers with a new one, and a process
+that comes back with a spent token has lost the OA until an admin authorises again.
+So a refresh happens under a lock on the token's row (two processes never refresh
+at once; the second finds the first one's fresh token and uses it), and the new
+refresh token is committed before the new access token is used. The refresh token
+in the configuration only seeds an empty table: after a restart the stored one is
+used, never the spent one from the file. A refused refresh is kept with its reason,
+so the channel stops and `status` tells the operator to authorise again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.services import Services
+from bot.storage.models import OAuthToken
+from bot.time import stored_now
+
+NAME = "zalo_oa"
+MARGIN = timedelta(minutes=5)  # refresh this long before the access token expires
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the OAuth server answered: the pair to use from now on."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: timedelta
+
+
+class RefreshRefused(Exception):
+    """The OAuth server refused the refresh token (spent or expired): authorise again."""
+
+
+class NoToken(Exception):
+    """Neither the database nor the configuration holds a refresh token."""
+
+
+Refresh = Callable[[str], Awaitable[Grant]]  # refresh token → grant; RefreshRefused
+
+
+class TokenStore:
+    def __init__(self, services: Services, refresh: Refresh, seed: str | None,
+                 name: str = NAME) -> None:
+        self.services, self.refresh_call, self.seed, self.name = services, refresh, seed, name
+        self.lock = asyncio.Lock()  # this process's callers wait for one refresh
+
+    async def access_token(self) -> str:
+        """A valid access token, refreshed first when it is about to expire."""
+        async with self.services.sessions() as session:
+            row = await session.get(OAuthToken, self.name)
+        now = stored_now(self.services.clock)
+        if row is not None and row.refused:
+            raise RefreshRefused(row.refused)
+        if row is not None and row.access_token and row.access_expires_at \
+                and row.access_expires_at - MARGIN > now:
+            return row.access_token
+        return await self.refresh(spent=row.access_token if row else None)
+
+    async def refresh(self, spent: str | None) -> str:
+        """A new access token in place of SPENT (expired, or refused with -216/-220).
+        If another caller refreshed meanwhile, its token is returned instead. A network
+        failure leaves the stored pair as it was."""
+        async with self.lock:
+            try:
+                return await self._refresh_locked(spent)
+            except RefreshRefused as refused:
+                await self._mark_refused(str(refused) or "refused")
+                raise
+
+    async def _refresh_locked(self, spent: str | None) -> str:
+        async with self.services.sessions() as session, session.begin():
+            row = await self._locked_row(session)
+            now = stored_now(self.services.clock)
+            if row.refused:
+                raise RefreshRefused(row.refused)
+            if row.access_token and row.access_token != spent and row.access_expires_at \
+                    and row.access_expires_at - MARGIN > now:
+                return row.access_token  # another process refreshed while we waited
+            grant = await self.refresh_call(row.refresh_token)
+            row.access_token, row.refresh_token = grant.access_token, grant.refresh_token
+            row.access_expires_at, row.updated_at = now + grant.expires_in, now
+        return grant.access_token  # committed: the new refresh token is safe first
+
+    async def _mark_refused(self, reason: str) -> None:
+        """Kept, so every process stops asking and `status` can say why."""
+        async with self.services.sessions() as session, session.begin():
+            row = await self._locked_row(session)  # the seed's row, if it was the first
+            row.refused, row.updated_at = reason[:200], stored_now(self.services.clock)
+
+    async def _locked_row(self, session: AsyncSession) -> OAuthToken:
+        """The token row, locked until the transaction ends (PostgreSQL; SQLite has one
+        writer); seeded from the configuration only when there is none."""
+        query = select(OAuthToken).where(OAuthToken.name == self.name)
+        if session.bind and session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = await session.scalar(query)
+        if row is None:
+            if not self.seed:
+                raise NoToken(f"{self.name}: no refresh token; run `laocai-bot zalo-oa "
+                              "authorize` or set ZALO_OA_REFRESH_TOKEN")
+            row = OAuthToken(name=self.name, refresh_token=self.seed,
+                             updated_at=stored_now(self.services.clock))
+            session.add(row)
+            await session.flush()
+        return row
+
+    async def authorised(self, grant: Grant) -> None:
+        """A new pair from an admin's authorisation: replaces whatever was stored."""
+        now = stored_now(self.services.clock)
+        async with self.services.sessions() as session, session.begin():
+            row = await session.get(OAuthToken, self.name)
+            if row is None:
+                row = OAuthToken(name=self.name, refresh_token=grant.refresh_token,
+                                 updated_at=now)
+                session.add(row)
+            row.access_token, row.refresh_token = grant.access_token, grant.refresh_token
+            row.access_expires_at, row.updated_at, row.refused = now + grant.expires_in, now, None

@@ -1,0 +1,86 @@
+"""Zalo OA tokens: the refresh token works once, so a new one is stored before it is
+used, two callers never refresh at once, and a restart never uses the spent one."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import aiohttp
+import pytest
+
+from bot.storage.models import OAuthToken
+from bot.time import FixedClock
+from bot.zalo_oa.oauth import OAuthClient
+from bot.zalo_oa.tokens import RefreshRefused, TokenStore
+
+from .conftest import TODAY
+from .fake_zalo_oa import APP_ID, APP_SECRET, FakeZaloOAuth
+
+
+@pytest.fixture
+async def oauth() -> AsyncIterator[FakeZaloOAuth]:
+    server = FakeZaloOAuth()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def store_of(app, oauth: FakeZaloOAuth, seed: str | None = "rt-0") -> TokenStore:
+    client = OAuthClient(f"http://127.0.0.1:{oauth.port}", APP_ID, APP_SECRET)
+    return TokenStore(app.services, client.refresh, seed)
+
+
+async def stored(app) -> OAuthToken:
+    async with app.services.sessions() as session:
+        row = await session.get(OAuthToken, "zalo_oa")
+    assert row is not None
+    return row
+
+
+async def test_the_first_token_is_refreshed_and_the_new_pair_stored_before_use(app, oauth):
+    tokens = store_of(app, oauth)
+    assert await tokens.access_token() == "at-1"
+    assert (await stored(app)).refresh_token == "rt-1"
+    assert await tokens.access_token() == "at-1"  # still valid: no second refresh
+    app.services.clock = FixedClock(TODAY + timedelta(seconds=90000))  # about to expire
+    assert await tokens.access_token() == "at-2" and oauth.refreshes == 2
+
+
+async def test_a_restart_uses_the_stored_token_never_the_spent_one_from_the_config(app, oauth):
+    await store_of(app, oauth).access_token()  # rt-0 spent, rt-1 stored
+    restarted = store_of(app, oauth, seed="rt-0")  # the config still says rt-0
+    assert await restarted.refresh(spent="at-1") == "at-2"
+    assert "rt-0" in oauth.spent and (await stored(app)).refresh_token == "rt-2"
+
+
+async def test_callers_that_find_the_token_expired_together_refresh_it_once(app, oauth):
+    tokens = store_of(app, oauth)
+    got = await asyncio.gather(*(tokens.access_token() for _ in range(5)))
+    assert got == ["at-1"] * 5 and oauth.refreshes == 1
+    other_process = store_of(app, oauth)  # -216 on at-1 seen by two at once
+    again = await asyncio.gather(other_process.refresh(spent="at-1"),
+                                 tokens.refresh(spent="at-1"))
+    assert again == ["at-2", "at-2"] and oauth.refreshes == 2
+
+
+async def test_a_refused_refresh_stops_asking_and_says_to_authorise_again(app, oauth):
+    oauth.live.clear()  # an admin revoked the app, or the token lay unused for months
+    tokens = store_of(app, oauth)
+    with pytest.raises(RefreshRefused, match="Invalid refresh token"):
+        await tokens.access_token()
+    assert "Invalid refresh token" in (await stored(app)).refused
+    with pytest.raises(RefreshRefused):
+        await tokens.access_token()
+    assert oauth.refreshes == 0  # not asked again
+
+
+async def test_a_network_failure_mid_refresh_leaves_the_stored_pair_consistent(app, oauth):
+    tokens = store_of(app, oauth)
+    await tokens.access_token()
+    oauth.drop_next = True
+    with pytest.raises((aiohttp.ClientError, ConnectionError)):
+        await tokens.refresh(spent="at-1")
+    row = await stored(app)
+    assert (row.access_token, row.refresh_token, row.refused) == ("at-1", "rt-1", None)
