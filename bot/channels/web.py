@@ -256,21 +256,26 @@ def _lang(body: dict[str, Any]) -> str | None:
     return body.get("lang") if body.get("lang") in ("vi", "en") else None
 
 
+async def _counted_body(request: web.Request) -> dict[str, Any] | web.Response:
+    """The JSON object of an API call, counted against its address's message limit."""
+    limits = request.app[LIMITS_KEY]
+    wait = limits.messages.wait(limits.address(request), time.monotonic())
+    if wait:
+        return _too_many(wait)
+    return await _read_object(request)
+
+
 async def session(request: web.Request) -> web.Response:
     """The browser's identity: its own token if this server issued it, the old page's
     id moved to a token once, else a new one (limited per address)."""
-    body = await _read_object(request)
+    body = await _counted_body(request)
     if isinstance(body, web.Response):
         return body
     app, limits = request.app[APP_KEY], request.app[LIMITS_KEY]
-    address, now = limits.address(request), time.monotonic()
-    wait = limits.messages.wait(address, now)
-    if wait:
-        return _too_many(wait)
     async with app.services.sessions() as db, db.begin():
         if await identity.known(db, body.get("token")):
             return _json({"token": body["token"], "fresh": False})
-    wait = limits.new.wait(address, now)  # a new identity, or a guess at an old id
+    wait = limits.new.wait(limits.address(request), time.monotonic())  # new, or an old id
     if wait:
         return _too_many(wait)
     async with app.services.sessions() as db, db.begin():
@@ -282,13 +287,9 @@ async def session(request: web.Request) -> web.Response:
 
 
 async def message(request: web.Request) -> web.Response:
-    body = await _read_object(request)
+    body = await _counted_body(request)
     if isinstance(body, web.Response):
         return body
-    limits = request.app[LIMITS_KEY]
-    wait = limits.messages.wait(limits.address(request), time.monotonic())
-    if wait:
-        return _too_many(wait)
     text, payload, message_id = body.get("text"), body.get("payload"), body.get("id")
     if text is not None and not isinstance(text, str):
         return _error(400, "text must be a string")
@@ -300,7 +301,7 @@ async def message(request: web.Request) -> web.Response:
     token = await _token(request, body)
     if isinstance(token, web.Response):
         return token
-    key = f"{token}:{message_id}"
+    key, limits = f"{token}:{message_id}", request.app[LIMITS_KEY]
     incoming = Incoming(CHANNEL, token, token, text=text, payload=payload,
                         language_hint=_lang(body), message_id=message_id)
     async with request.app[LOCKS_KEY](token):  # one browser's messages in order
@@ -324,13 +325,9 @@ async def _token(request: web.Request, body: dict[str, Any]) -> str | web.Respon
 
 async def inbox(request: web.Request) -> web.Response:
     """Messages the bot sent on its own (a freed seat, an officer's answer), polled."""
-    body = await _read_object(request)
+    body = await _counted_body(request)
     if isinstance(body, web.Response):
         return body
-    limits = request.app[LIMITS_KEY]
-    wait = limits.messages.wait(limits.address(request), time.monotonic())
-    if wait:
-        return _too_many(wait)
     token = await _token(request, body)
     if isinstance(token, web.Response):
         return token

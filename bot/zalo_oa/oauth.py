@@ -1,4 +1,5 @@
-"""Zalo's OAuth v4 server: exchanging an authorisation code, refreshing a token.
+"""Zalo's OAuth v4 server: refreshing a token (exchanging an admin's authorisation
+code comes with `laocai-bot zalo-oa authorize`).
 
 Errors come as HTTP 200 with a negative "error"; `expires_in` is a string of seconds.
 A refused grant raises RefreshRefused; a network failure raises aiohttp's error and
@@ -26,11 +27,6 @@ class OAuthClient:
     async def refresh(self, refresh_token: str) -> Grant:
         return await self._grant({"grant_type": "refresh_token",
                                   "refresh_token": refresh_token})
-
-    async def exchange(self, code: str, verifier: str) -> Grant:
-        """The code an admin's authorisation brought back (PKCE)."""
-        return await self._grant({"grant_type": "authorization_code", "code": code,
-                                  "code_verifier": verifier})
 
     async def _grant(self, form: dict[str, str]) -> Grant:
         async with aiohttp.ClientSession(timeout=TIMEOUT) as http, http.post(

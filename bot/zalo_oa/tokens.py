@@ -113,15 +113,3 @@ class TokenStore:
             session.add(row)
             await session.flush()
         return row
-
-    async def authorised(self, grant: Grant) -> None:
-        """A new pair from an admin's authorisation: replaces whatever was stored."""
-        now = stored_now(self.services.clock)
-        async with self.services.sessions() as session, session.begin():
-            row = await session.get(OAuthToken, self.name)
-            if row is None:
-                row = OAuthToken(name=self.name, refresh_token=grant.refresh_token,
-                                 updated_at=now)
-                session.add(row)
-            row.access_token, row.refresh_token = grant.access_token, grant.refresh_token
-            row.access_expires_at, row.updated_at, row.refused = now + grant.expires_in, now, None
