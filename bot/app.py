@@ -48,19 +48,23 @@ class App:
         last minute (for /healthz and `status`)."""
         from bot.delivery import outbox
         from bot.inbox import store
+        from bot.zalo_oa.tokens import refusals
 
         now = stored_now(self.services.clock)
         async with self.services.sessions() as session:
             inbox = await store.backlog(session, now)
             waiting, oldest_due = await outbox.backlog(session, now)
             workers = await store.workers_seen(session, now - timedelta(minutes=1))
+            refused = await refusals(session)
         lag = round(inbox.oldest_pending_seconds, 1)
         return {"inbox": {"pending": inbox.pending, "lag_seconds": lag,
                           "failed": inbox.failed, "parked": inbox.parked},
                 "outbox": {"due": waiting, "oldest_due_seconds": round(oldest_due, 1)},
                 "workers": [{"id": w.worker_id, "host": w.host, "pid": w.pid,
                              "seen_seconds_ago": round((now - w.seen_at).total_seconds())}
-                            for w in workers]}
+                            for w in workers],
+                "tokens": {name: {"reason": reason, "since": since.isoformat(" ", "minutes")}
+                           for name, (reason, since) in refused.items()}}
 
     async def store_received(self, items: list[Received]) -> None:
         """A receiver's batch into the inbox, committed before it is acknowledged."""

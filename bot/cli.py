@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.broadcast.cli import add_parsers as add_staff_parsers
 
     add_staff_parsers(sub)
+    from bot.zalo_oa.cli import add_parser as add_zalo_oa_parser
+
+    add_zalo_oa_parser(sub)
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply database migrations")
@@ -132,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_training(config, args))
         if args.command in ("staff", "broadcast"):
             return asyncio.run(_staff(config, args))
+        if args.command == "zalo-oa":
+            return asyncio.run(_zalo_oa(config, args))
         if args.command == "qr":
             return asyncio.run(_qr(config, args))
         if args.command == "db":
@@ -248,6 +253,10 @@ async def _status(config: Config) -> int:
           f"oldest waiting {outbox['oldest_due_seconds']} s")
     workers = status["workers"]
     assert isinstance(workers, list)
+    for name, problem in status["tokens"].items():  # type: ignore[union-attr]
+        print(f"{name}: SENDING STOPPED since {problem['since']} UTC: Zalo refused the "
+              f"refresh token ({problem['reason']}); an OA admin must run "
+              "`laocai-bot zalo-oa authorize`")
     print(f"workers seen in the last minute: {len(workers)}")
     for worker in workers:
         print(f"  {worker['id']} on {worker['host']} (pid {worker['pid']}), "
@@ -395,6 +404,17 @@ async def _training(config: Config, args: argparse.Namespace) -> int:
     app = await build(config)
     try:
         return await run(app, args)
+    finally:
+        await app.close()
+
+
+async def _zalo_oa(config: Config, args: argparse.Namespace) -> int:
+    from bot.app import build
+    from bot.zalo_oa.cli import authorize
+
+    app = await build(config)
+    try:
+        return await authorize(app, args)
     finally:
         await app.close()
 

@@ -44,6 +44,25 @@ class PlatformConfig:
 
 
 @dataclass
+class ZaloOAConfig:
+    """A Zalo Official Account through its Open API (bot/channels/zalo_oa.py)."""
+
+    app_id: str | None = None
+    app_secret: str | None = None  # the Zalo app's secret (OAuth)
+    oa_secret_key: str | None = None  # the OA's webhook key (signatures), not the app's
+    oa_id: str | None = None  # events for any other OA are ignored
+    refresh_token: str | None = None  # only the first; rotated ones live in the database
+    api_base_url: str = "https://openapi.zalo.me"
+    oauth_base_url: str = "https://oauth.zaloapp.com"
+    redirect_uri: str | None = None  # the callback registered in the Zalo app
+    webhook: WebhookConfig = field(default_factory=lambda: WebhookConfig(path="/zalo-oa/webhook"))
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.app_id and self.app_secret)
+
+
+@dataclass
 class FloodConfig:
     max_messages: int = 20
     window_seconds: float = 10.0
@@ -80,11 +99,12 @@ class Config:
     timezone: str = "Asia/Ho_Chi_Minh"
     telegram: PlatformConfig = field(default_factory=PlatformConfig)
     zalo: PlatformConfig = field(default_factory=PlatformConfig)
+    zalo_oa: ZaloOAConfig = field(default_factory=ZaloOAConfig)
     reminders_before: list[timedelta] = field(
         default_factory=lambda: [timedelta(days=1), timedelta(hours=1)]
     )
     delivery_rates: dict[str, float] = field(
-        default_factory=lambda: {"telegram": 25.0, "zalo": 5.0, "web": 0.0}
+        default_factory=lambda: {"telegram": 25.0, "zalo": 5.0, "zalo_oa": 5.0, "web": 0.0}
     )
     flood: FloodConfig = field(default_factory=FloodConfig)
     max_message_chars: int = 4000
@@ -153,16 +173,7 @@ def _platform(raw: dict[str, Any], name: str) -> PlatformConfig:
     mode = section.get("mode", "polling")
     if mode not in ("polling", "webhook"):
         raise ConfigError(f"{name}.mode: must be 'polling' or 'webhook', got {mode!r}")
-    hook = section.get("webhook") or {}
-    if not isinstance(hook, dict):
-        raise ConfigError(f"{name}.webhook: must be a mapping of keys")
-    webhook = WebhookConfig(
-        url=_string(hook.get("url"), f"{name}.webhook.url"),
-        listen=_string(hook.get("listen"), f"{name}.webhook.listen") or "127.0.0.1",
-        port=_port(hook.get("port", 8443), f"{name}.webhook.port"),
-        path=_string(hook.get("path"), f"{name}.webhook.path") or f"/{name}/webhook",
-        secret_token=_string(hook.get("secret_token"), f"{name}.webhook.secret_token"),
-    )
+    webhook = _webhook(section.get("webhook") or {}, name, f"/{name}/webhook")
     if mode == "webhook" and section.get("token") and not webhook.url:
         raise ConfigError(f"{name}.webhook.url: required when {name}.mode is 'webhook'")
     workers = section.get("workers", 1)
@@ -175,6 +186,39 @@ def _platform(raw: dict[str, Any], name: str) -> PlatformConfig:
         webhook=webhook,
         workers=workers,
     )
+
+
+def _webhook(hook: Any, name: str, path: str) -> WebhookConfig:
+    if not isinstance(hook, dict):
+        raise ConfigError(f"{name}.webhook: must be a mapping of keys")
+    return WebhookConfig(
+        url=_string(hook.get("url"), f"{name}.webhook.url"),
+        listen=_string(hook.get("listen"), f"{name}.webhook.listen") or "127.0.0.1",
+        port=_port(hook.get("port", 8443), f"{name}.webhook.port"),
+        path=_string(hook.get("path"), f"{name}.webhook.path") or path,
+        secret_token=_string(hook.get("secret_token"), f"{name}.webhook.secret_token"),
+    )
+
+
+def _zalo_oa(raw: dict[str, Any]) -> ZaloOAConfig:
+    """zalo_oa.*: ids as text (Zalo's ids overflow YAML's integers' meaning), URLs bare."""
+    section = _section(raw, "zalo_oa")
+    oa = ZaloOAConfig(webhook=_webhook(section.get("webhook") or {}, "zalo_oa",
+                                       "/zalo-oa/webhook"))
+    for key in ("app_id", "app_secret", "oa_secret_key", "oa_id", "refresh_token",
+                "redirect_uri"):
+        setattr(oa, key, _string(section.get(key), f"zalo_oa.{key}"))
+    for key in ("api_base_url", "oauth_base_url"):
+        url = _string(section.get(key), f"zalo_oa.{key}")
+        if url:
+            if not re.fullmatch(r"https?://\S+", url):
+                raise ConfigError(f"zalo_oa.{key}: must be a URL like https://openapi.zalo.me")
+            setattr(oa, key, url.rstrip("/"))
+    for key in ("app_id", "oa_id"):
+        value = getattr(oa, key)
+        if value is not None and not value.isdigit():
+            raise ConfigError(f"zalo_oa.{key}: must be the number Zalo shows, got {value!r}")
+    return oa
 
 
 def from_mapping(
@@ -202,6 +246,7 @@ def from_mapping(
     _read_knowledge(cfg, raw, base)
     cfg.telegram = _platform(raw, "telegram")
     cfg.zalo = _platform(raw, "zalo")
+    cfg.zalo_oa = _zalo_oa(raw)
     _read_reminders(cfg, raw)
     _read_delivery(cfg, raw)
     _read_limits(cfg, raw)
@@ -338,12 +383,28 @@ def _apply_environment(cfg: Config, env: dict[str, str]) -> None:
         cfg.telegram.token = env["TELEGRAM_BOT_TOKEN"]
     if env.get("ZALO_BOT_TOKEN"):
         cfg.zalo.token = env["ZALO_BOT_TOKEN"]
+    for variable, key in (("ZALO_OA_APP_SECRET", "app_secret"),
+                          ("ZALO_OA_SECRET_KEY", "oa_secret_key"),
+                          ("ZALO_OA_REFRESH_TOKEN", "refresh_token")):
+        if env.get(variable):
+            setattr(cfg.zalo_oa, key, env[variable])
     if env.get("DATABASE_URL"):
         cfg.database_url = env["DATABASE_URL"]
+    _check_zalo_oa(cfg.zalo_oa)
     if not re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", cfg.database_url):
         raise ConfigError(
             "database.url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
         )
+
+
+def _check_zalo_oa(oa: ZaloOAConfig) -> None:
+    """Once any of it is set, all of it: a half-configured OA fails at start, by name."""
+    needed = {"app_id": oa.app_id, "app_secret (or ZALO_OA_APP_SECRET)": oa.app_secret,
+              "oa_secret_key (or ZALO_OA_SECRET_KEY)": oa.oa_secret_key, "oa_id": oa.oa_id}
+    if any(needed.values()):
+        missing = [key for key, value in needed.items() if not value]
+        if missing:
+            raise ConfigError(f"zalo_oa.{missing[0]}: required to run the Zalo OA channel")
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:

@@ -8,14 +8,13 @@ strings, dates in milliseconds, and two `Server` headers on every response.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import time
 from typing import Any
 
 from aiohttp import web
 
-from tests.local_server import Call, LocalServer
+from tests.local_server import Call, LocalServer, wait_for_text
 
 
 class FakeZalo(LocalServer):
@@ -99,13 +98,5 @@ class FakeZalo(LocalServer):
 
     async def wait_text(self, user: str, fragment: str, after: int = 0,
                         limit_seconds: float = 10.0) -> Call:
-        deadline = time.monotonic() + limit_seconds
-        while time.monotonic() < deadline:
-            for call in self.sent_to(user)[after:]:
-                if fragment in call.text:
-                    return call
-            self.sent.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.sent.wait(), 0.2)
-        seen = [c.text[:60] for c in self.sent_to(user)]
-        raise AssertionError(f"no message with {fragment!r} to {user}; sent: {seen}")
+        return await wait_for_text(lambda: self.sent_to(user), self.sent, fragment, after,
+                                   limit_seconds, user)

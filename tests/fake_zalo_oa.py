@@ -1,15 +1,23 @@
 """A fake Zalo OAuth v4 server on 127.0.0.1, with Zalo's rules: each refresh token
-works once and answers a new pair; errors come as HTTP 200 with a negative code."""
+works once and answers a new pair; errors come as HTTP 200 with a negative code. FakeZaloOA
+adds the OA Open API and a Zalo that posts signed webhook events."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import itertools
+import json
+import time
+from typing import Any
 
+import aiohttp
 from aiohttp import web
 
-from tests.local_server import LocalServer
+from tests.local_server import Call, LocalServer, wait_for_text
 
 APP_ID, APP_SECRET = "1234567890", "app-secret"
+OA_ID, OA_SECRET_KEY = "579745863508352884", "oa-secret-key"
 
 
 class FakeZaloOAuth(LocalServer):
@@ -47,3 +55,117 @@ class FakeZaloOAuth(LocalServer):
             return web.Response(status=502)
         return web.json_response({"access_token": f"at-{n}", "refresh_token": f"rt-{n}",
                                   "expires_in": self.expires_in})
+
+
+class FakeZaloOA(FakeZaloOAuth):
+    """The OAuth server and the OA Open API on one port, plus a Zalo that posts signed
+    webhook events to the bot. The API keeps Zalo's rules: only the latest access token
+    works (-216 otherwise), a reply must quote a message the person sent, people outside
+    the 7-day window give -230, night gives -234, unfollowers -213, text over 2,000
+    characters -201."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.access: str | None = None  # the one access token the API accepts
+        self.sent: list[Call] = []
+        self.refusals: list[int] = []  # API calls refused, by code
+        self.inbound: dict[str, str] = {}  # msg_id → the person who sent it
+        self.outside_window: set[str] = set()
+        self.unfollowed: set[str] = set()
+        self.night = False
+        self.rate_limited = 0  # answer -32 this many times
+        self.arrived = asyncio.Event()
+        self.clock_ms: int | None = None  # the events' timestamps; None: real time
+        self.webhook_url = ""
+        self.ids = itertools.count(1)
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/v4/oa/access_token", self.token_and_remember)
+        app.router.add_post("/v3.0/oa/message/cs", self.message)
+        await self.serve(app)
+        return f"http://127.0.0.1:{self.port}"
+
+    async def token_and_remember(self, request: web.Request) -> web.Response:
+        response = await self.token(request)
+        body = json.loads(response.text or "{}")
+        if "access_token" in body:
+            self.access = body["access_token"]
+        return response
+
+    def expire_access(self) -> None:
+        self.access = None
+
+    def _refuse(self, code: int, message: str) -> web.Response:
+        self.refusals.append(code)
+        return web.json_response({"error": code, "message": message})
+
+    async def message(self, request: web.Request) -> web.Response:
+        if not self.access or request.headers.get("access_token") != self.access:
+            return self._refuse(-216, "Access token is invalid")
+        body = await request.json()
+        recipient, text = body["recipient"], body["message"]["text"]
+        user = (self.inbound.get(recipient["message_id"], "") if "message_id" in recipient
+                else recipient.get("user_id", ""))
+        if not user:
+            return self._refuse(-201, "Parameters are invalid")
+        if self.rate_limited > 0:
+            self.rate_limited -= 1
+            return self._refuse(-32, "Rate limit")
+        if user in self.unfollowed:
+            return self._refuse(-213, "User has not followed OA")
+        if "user_id" in recipient and user in self.outside_window:
+            return self._refuse(-230, "User has not interacted with OA in past 7 days")
+        if self.night:
+            return self._refuse(-234, "Cannot send message at night")
+        if len(text) > 2000:
+            return self._refuse(-201, "Message is too long")
+        self.sent.append(Call("cs", {"user": user, "text": text, "quoted": "message_id"
+                                     in recipient}))
+        self.arrived.set()
+        return web.json_response({"error": 0, "message": "Success",
+                                  "data": {"message_id": f"out{next(self.ids)}",
+                                           "user_id": user}})
+
+    # -- Zalo posting events to the bot ---------------------------------------------
+
+    def event(self, name: str, user: str, text: str | None = None,
+              msg_id: str | None = None, oa_id: str = OA_ID) -> dict[str, Any]:
+        stamp = str(self.clock_ms if self.clock_ms is not None else int(time.time() * 1000))
+        event: dict[str, Any] = {"app_id": APP_ID, "event_name": name, "timestamp": stamp,
+                                 "user_id_by_app": "9" + user}
+        if name in ("follow", "unfollow"):
+            event.update(oa_id=oa_id, follower={"id": user}, source="oa_profile")
+            return event
+        msg_id = msg_id or f"msg{next(self.ids)}"
+        self.inbound[msg_id] = user
+        event.update(sender={"id": user}, recipient={"id": oa_id},
+                     message={"msg_id": msg_id, **({"text": text} if text else {})})
+        return event
+
+    async def post(self, event: dict[str, Any] | bytes, key: str = OA_SECRET_KEY,
+                   signed: bool = True) -> tuple[int, str]:
+        """Post EVENT to the bot's webhook as Zalo would: the raw bytes, signed."""
+        raw = event if isinstance(event, bytes) else json.dumps(event).encode()
+        stamp = "" if isinstance(event, bytes) else str(event.get("timestamp", ""))
+        headers = {"Content-Type": "application/json"}
+        if signed:
+            digest = hashlib.sha256(APP_ID.encode() + raw + stamp.encode() + key.encode())
+            headers["X-ZEvent-Signature"] = "mac=" + digest.hexdigest()
+        async with aiohttp.ClientSession() as http, http.post(
+                self.webhook_url, data=raw, headers=headers) as response:
+            return response.status, await response.text()
+
+    async def says(self, user: str, text: str, **kw: Any) -> str:
+        event = self.event("user_send_text", user, text, **kw)
+        status, _ = await self.post(event)
+        assert status == 200
+        return event["message"]["msg_id"]
+
+    def sent_to(self, user: str) -> list[Call]:
+        return [c for c in self.sent if c.params["user"] == user]
+
+    async def wait_text(self, user: str, fragment: str, after: int = 0,
+                        limit_seconds: float = 10.0) -> Call:
+        return await wait_for_text(lambda: self.sent_to(user), self.arrived, fragment, after,
+                                   limit_seconds, user)

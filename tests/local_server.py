@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,3 +49,19 @@ class LocalServer:
     async def stop(self) -> None:
         if self.runner:
             await self.runner.cleanup()
+
+
+async def wait_for_text(calls: Callable[[], list[Call]], arrived: asyncio.Event, fragment: str,
+                        after: int, limit_seconds: float, who: object) -> Call:
+    """The first of CALLS (from AFTER on) whose text holds FRAGMENT, waiting up to
+    LIMIT_SECONDS; ARRIVED is set by the fake on every message sent."""
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline:
+        for call in calls()[after:]:
+            if fragment in call.text:
+                return call
+        arrived.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(arrived.wait(), 0.2)
+    seen = [c.text[:60] for c in calls()]
+    raise AssertionError(f"no message with {fragment!r} to {who}; sent: {seen}")

@@ -4,29 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.channels import telegram, zalo
+from bot.channels import telegram, zalo, zalo_oa
 from bot.channels.base import PLATFORMS, Channel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo_oa import ZaloOAChannel
 from bot.delivery.outcome import SENT, Outcome, Result, with_retries
 
 
 def test_each_platform_channel_has_the_protocols_name_start_stop_reply_and_deliver() -> None:
-    for cls, name in ((TelegramChannel, "telegram"), (ZaloChannel, "zalo")):
+    for cls, name in ((TelegramChannel, "telegram"), (ZaloChannel, "zalo"),
+                      (ZaloOAChannel, "zalo_oa")):
         assert cls.name == name
         for method in ("start", "stop", "reply", "deliver"):
             assert inspect.iscoroutinefunction(getattr(cls, method)), (cls, method)
         assert "receive" in inspect.signature(cls.start).parameters
         assert set(inspect.signature(cls.deliver).parameters) >= {"chat_id", "reply"}
+        assert "answering" in inspect.signature(cls.reply).parameters
 
 
 def test_run_starts_channels_from_one_table() -> None:
-    assert set(PLATFORMS) == {"telegram", "zalo"}
+    assert set(PLATFORMS) == {"telegram", "zalo", "zalo_oa"}
     assert Channel.__name__ == "Channel"
 
 
@@ -51,6 +54,36 @@ def test_telegram_says_how_long_to_wait_and_that_is_kept() -> None:
 ])
 def test_zalo_errors_read_the_same_for_replies_and_deliveries(code, kind) -> None:
     assert zalo.classify(zalo.ZaloError(code, "…")).kind is kind
+
+
+# 23:00 in Lào Cai (16:00 UTC): Zalo delivers nothing until 06:00, seven hours on.
+LATE = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("code", "kind", "wait"), [
+    (-230, Result.UNREACHABLE, 0), (-232, Result.UNREACHABLE, 0),  # no interaction in 7 days
+    (-234, Result.PAUSE, 7 * 3600),  # night: until the morning
+    (-32, Result.PAUSE, 60), (-211, Result.PAUSE, 3600),  # rate limit, out of quota
+    (-213, Result.BLOCKED, 0), (-227, Result.BLOCKED, 0),  # unfollowed, banned
+    (-201, Result.INVALID, 0), (-244, Result.INVALID, 0),  # bad parameters, refused kind
+    (-216, Result.RETRY, 0),  # still expired after the refresh the client already made
+    (0, Result.RETRY, 0), (502, Result.RETRY, 0),  # network, server error
+])
+def test_zalo_oa_errors_read_the_same_for_replies_and_deliveries(code, kind, wait) -> None:
+    outcome = zalo_oa.classify(zalo_oa.OAError(code, "…"), LATE)
+    assert outcome.kind is kind and outcome.retry_after == wait
+
+
+async def test_a_reply_does_not_wait_out_a_night_long_pause(monkeypatch) -> None:
+    """The person's turn hands it to the delivery engine instead of holding a worker."""
+    calls = 0
+
+    async def night() -> Outcome:
+        nonlocal calls
+        calls += 1
+        return Outcome(Result.PAUSE, retry_after=7 * 3600)
+
+    assert (await with_retries(night, 5, 0.01)).kind is Result.PAUSE and calls == 1
 
 
 async def test_a_reply_waits_out_a_pause_and_backs_off_then_stops_at_a_final_answer(

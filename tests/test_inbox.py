@@ -27,7 +27,7 @@ class Phone:
         self.got: dict[str, list[str]] = {}
         self.answer: Outcome = SENT
 
-    async def reply(self, chat_id: str, reply: Reply) -> Outcome:
+    async def reply(self, chat_id: str, reply: Reply, answering: str | None = None) -> Outcome:
         if self.answer is SENT:
             self.got.setdefault(chat_id, []).append(reply.text)
         return self.answer

@@ -22,7 +22,7 @@ from bot.time import show, stored_now, to_stored
 from bot.webchat import identity
 from knowledge.trainings import parse_local
 
-CHANNELS = ("telegram", "zalo", "web", "terminal")
+CHANNELS = ("telegram", "zalo", "zalo_oa", "web", "terminal")
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

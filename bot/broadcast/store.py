@@ -163,12 +163,42 @@ async def queue(session: AsyncSession, actor: str, role: StaffRole, scope: Scope
 
 
 async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
+    """A broadcast's messages by state, all channels together."""
+    return summed(await counts_per_channel(session, broadcast_id))
+
+
+def summed(per: dict[str, dict[str, int]]) -> dict[str, int]:
+    return {status: n for status in OutboxStatus
+            if (n := sum(tally.get(status, 0) for tally in per.values()))}
+
+
+async def counts_per_channel(session: AsyncSession,
+                             broadcast_id: int) -> dict[str, dict[str, int]]:
+    """A broadcast's messages by channel, then by state."""
     rows = (await session.execute(
-        select(OutboxMessage.status, func.count())
+        select(OutboxMessage.channel, OutboxMessage.status, func.count())
         .where(OutboxMessage.source_kind == "broadcast",
                OutboxMessage.source_id == str(broadcast_id))
-        .group_by(OutboxMessage.status))).all()
-    return {status: int(n) for status, n in rows}
+        .group_by(OutboxMessage.channel, OutboxMessage.status))).all()
+    per: dict[str, dict[str, int]] = {}
+    for channel, status, n in rows:
+        per.setdefault(channel, {})[status] = int(n)
+    return per
+
+
+def final_report(lang: str, broadcast: Broadcast, per: dict[str, dict[str, int]]) -> str:
+    """The sender's report: totals, then each channel's received/recipients."""
+    total = summed(per)
+    channels = ", ".join(
+        f"{catalogue_text(lang, 'console_channel_' + channel)} "
+        f"{tally.get(OutboxStatus.SENT, 0)}/{sum(tally.values())}"
+        for channel, tally in sorted(per.items()))
+    return catalogue_text(
+        lang, "broadcast_report", id=broadcast.id, sent=total.get(OutboxStatus.SENT, 0),
+        total=broadcast.recipients, blocked=total.get(OutboxStatus.BLOCKED, 0),
+        unreachable=total.get(OutboxStatus.UNREACHABLE, 0),
+        failed=total.get(OutboxStatus.FAILED, 0) + total.get(OutboxStatus.INVALID, 0),
+        channels=channels or "—")
 
 
 async def cancel(session: AsyncSession, broadcast: Broadcast, actor: str, now: datetime) -> int:
@@ -197,7 +227,8 @@ async def finish_done(sessions: async_sessionmaker[AsyncSession], clock: Clock) 
             select(Broadcast).where(Broadcast.status == BroadcastStatus.QUEUED))).all()
         now = stored_now(clock)
         for broadcast in queued:
-            tally = await counts(session, broadcast.id)
+            per = await counts_per_channel(session, broadcast.id)
+            tally = summed(per)
             if tally.get(OutboxStatus.PENDING):
                 await _progress(session, broadcast, tally, now)
                 continue
@@ -206,11 +237,7 @@ async def finish_done(sessions: async_sessionmaker[AsyncSession], clock: Clock) 
             sender = (await session.get(User, broadcast.sender_user_id)
                       if broadcast.sender_user_id else None)
             if sender is not None:
-                lang = sender.language
-                report = catalogue_text(
-                    lang, "broadcast_report", id=broadcast.id, sent=tally.get(OutboxStatus.SENT, 0),
-                    total=broadcast.recipients, blocked=tally.get(OutboxStatus.BLOCKED, 0),
-                    failed=tally.get(OutboxStatus.FAILED, 0) + tally.get(OutboxStatus.INVALID, 0))
+                report = final_report(sender.language, broadcast, per)
                 await enqueue(session, sender, "broadcast_report", str(broadcast.id),
                               Reply(report), stored_now(clock))
     return finished

@@ -228,7 +228,7 @@ MESSAGES: dict[str, str] = {
     "broadcast_stopped": "Message #{id} stopped; {held} not yet sent were held back.",
     "broadcast_header": "📢 News from {origin}:",
     "broadcast_footer": "Don't want news any more? Type \"stop news\".",
-    "broadcast_report": "Message #{id} finished: {sent}/{total} received it, {blocked} blocked the bot, {failed} could not be sent.",
+    "broadcast_report": "Message #{id} finished: {sent}/{total} received it, {blocked} blocked the bot, {unreachable} have not written to the Zalo OA in 7 days so Zalo would not take it, {failed} could not be sent. By channel: {channels}.",
     "scope_all": "the whole province",
     "scope_session": "registrants of {session}",
     "origin_province": "Lào Cai province",
@@ -648,4 +648,8 @@ MESSAGES: dict[str, str] = {
     "web_open": "Ask the digital assistant",
     "web_close": "Close the chat",
     "my_id": "Your id on {channel}: {id}\nAn administrator uses it to give you a staff role (staff grant). Do not share a web id: whoever has it can read your conversation.",
+    "console_channel_zalo_oa": "Zalo OA",
+    "console_outbox_unreachable": "No message to the OA in 7 days (Zalo refuses)",
+    "console_broadcast_channels": "By channel",
+    "console_channel": "Channel",
 }

@@ -238,7 +238,7 @@ MESSAGES: dict[str, str] = {
     "broadcast_stopped": "Đã dừng tin #{id}; {held} tin chưa gửi được giữ lại.",
     "broadcast_header": "📢 Tin từ {origin}:",
     "broadcast_footer": "Không muốn nhận tin nữa? Gõ \"tắt tin\".",
-    "broadcast_report": "Tin #{id} đã gửi xong: {sent}/{total} người nhận được, {blocked} đã chặn bot, {failed} không gửi được.",
+    "broadcast_report": "Tin #{id} đã gửi xong: {sent}/{total} người nhận được, {blocked} đã chặn bot, {unreachable} không nhắn cho OA Zalo trong 7 ngày qua nên Zalo chưa cho gửi, {failed} không gửi được. Theo kênh: {channels}.",
     "scope_all": "toàn tỉnh",
     "scope_session": "người đăng ký lớp {session}",
     "origin_province": "tỉnh Lào Cai",
@@ -658,4 +658,8 @@ MESSAGES: dict[str, str] = {
     "web_open": "Hỏi trợ lý số",
     "web_close": "Đóng cửa sổ trò chuyện",
     "my_id": "Mã của bạn trên kênh {channel}: {id}\nCán bộ quản trị dùng mã này để cấp quyền cán bộ (lệnh staff grant). Đừng chia sẻ mã web với người khác: ai có mã có thể đọc cuộc trò chuyện của bạn.",
+    "console_channel_zalo_oa": "Zalo OA",
+    "console_outbox_unreachable": "Chưa nhắn OA trong 7 ngày (Zalo chưa cho gửi)",
+    "console_broadcast_channels": "Theo kênh",
+    "console_channel": "Kênh",
 }

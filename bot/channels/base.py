@@ -14,13 +14,14 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+import aiohttp
 from aiohttp import web
 
 from bot.delivery.outcome import Outcome
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.config import Config, PlatformConfig, WebhookConfig
+    from bot.config import Config, PlatformConfig, WebhookConfig, ZaloOAConfig
     from bot.core.messages import Reply
     from bot.inbox.store import Received
 
@@ -36,8 +37,9 @@ class Channel(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def reply(self, chat_id: str, reply: Reply) -> Outcome:
-        """Answer someone waiting, retried here; the outcome is final."""
+    async def reply(self, chat_id: str, reply: Reply, answering: str | None = None) -> Outcome:
+        """Answer someone waiting, retried here; the outcome is final. ANSWERING is the
+        platform's id of their message (Zalo OA counts a reply quoting it as free)."""
         ...
 
     async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
@@ -50,9 +52,10 @@ class PlatformChannel:
     checks, and its background tasks (a poller)."""
 
     name: str
+    runner: web.AppRunner | None = None  # its webhook server, if it has one
+    http: aiohttp.ClientSession | None = None  # its HTTP client, if it has its own
 
-    def __init__(self, app: App, config: PlatformConfig) -> None:
-        assert config.token
+    def __init__(self, app: App, config: PlatformConfig | ZaloOAConfig) -> None:
         self.app = app
         self.config = config
         self.secret = config.webhook.secret_token or secrets.token_urlsafe(32)
@@ -63,6 +66,13 @@ class PlatformChannel:
         task = asyncio.ensure_future(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    async def stop(self) -> None:
+        await self.cancel_tasks()
+        if self.runner:
+            await self.runner.cleanup()
+        if self.http:
+            await self.http.close()
 
     async def cancel_tasks(self) -> None:
         self.stopped.set()
@@ -108,33 +118,39 @@ async def serve_webhook(hook: WebhookConfig,
     return runner
 
 
-def _telegram(app: App, config: PlatformConfig) -> Channel:
+def _telegram(app: App, config: Config) -> Channel:
     from bot.channels.telegram import TelegramChannel
 
-    return TelegramChannel(app, config)
+    return TelegramChannel(app, config.telegram)
 
 
-def _zalo(app: App, config: PlatformConfig) -> Channel:
+def _zalo(app: App, config: Config) -> Channel:
     from bot.channels.zalo import ZaloChannel
 
-    return ZaloChannel(app, config)
+    return ZaloChannel(app, config.zalo)
 
 
-# Platform name → (its settings in the configuration, how to build its channel).
-PLATFORMS: dict[str, tuple[Callable[[Config], PlatformConfig],
-                           Callable[[App, PlatformConfig], Channel]]] = {
-    "telegram": (lambda config: config.telegram, _telegram),
-    "zalo": (lambda config: config.zalo, _zalo),
+def _zalo_oa(app: App, config: Config) -> Channel:
+    from bot.channels.zalo_oa import ZaloOAChannel
+
+    return ZaloOAChannel(app, config.zalo_oa)
+
+
+# Platform name → (whether the configuration turns it on, how to build its channel).
+PLATFORMS: dict[str, tuple[Callable[[Config], bool], Callable[[App, Config], Channel]]] = {
+    "telegram": (lambda config: bool(config.telegram.token), _telegram),
+    "zalo": (lambda config: bool(config.zalo.token), _zalo),
+    "zalo_oa": (lambda config: config.zalo_oa.configured, _zalo_oa),
 }
 
 
 async def start_configured(app: App, config: Config, receive: bool) -> list[Channel]:
-    """Every platform with a token, started; those the platform refused are left out."""
+    """Every platform the configuration turns on, started; those the platform refused
+    are left out."""
     started: list[Channel] = []
-    for settings_of, build in PLATFORMS.values():
-        settings = settings_of(config)
-        if settings.token:
-            channel = build(app, settings)
+    for enabled, build in PLATFORMS.values():
+        if enabled(config):
+            channel = build(app, config)
             if await channel.start(receive=receive):
                 started.append(channel)
     return started

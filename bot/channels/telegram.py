@@ -347,7 +347,7 @@ class TelegramChannel(PlatformChannel):
         """For the delivery engine: one attempt; the engine owns retries and pauses."""
         return await self._send(chat_id, reply, attempts=1)
 
-    async def reply(self, chat_id: str, reply: Reply) -> Outcome:
+    async def reply(self, chat_id: str, reply: Reply, answering: str | None = None) -> Outcome:
         """A reply to someone waiting: retried here, within REPLY_ATTEMPTS."""
         return await self._send(chat_id, reply, attempts=REPLY_ATTEMPTS)
 

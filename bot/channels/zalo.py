@@ -68,6 +68,20 @@ def render(reply: Reply) -> str:
     return "\n\n".join(parts)
 
 
+def pieces(reply: Reply) -> list[str]:
+    """The text messages one reply becomes, each under Zalo's 2,000 characters."""
+    parts = split_text(render(reply), TEXT_LIMIT)
+    if len(parts) > 1:
+        parts = [f"{p}\n({i}/{len(parts)})" for i, p in enumerate(parts, 1)]
+    return parts
+
+
+def without_menu(reply: Reply) -> Reply:
+    """Messages the bot sends on its own carry no number menu: a number typed back could
+    not be mapped to them (the text itself says what to type instead)."""
+    return Reply(reply.text, [o for o in reply.options if o.url], lang=reply.lang)
+
+
 class ZaloClient:
     """`POST {base_url}<token>/<method>` with a JSON body; the token never reaches a log."""
 
@@ -115,9 +129,7 @@ class ZaloChannel(PlatformChannel):
 
     def __init__(self, app: App, config: PlatformConfig) -> None:
         super().__init__(app, config)
-        self.http: aiohttp.ClientSession | None = None
         self.client: ZaloClient | None = None
-        self.runner: web.AppRunner | None = None
         self.bot_name: str | None = None
 
     # -- lifecycle --------------------------------------------------------------
@@ -144,13 +156,6 @@ class ZaloChannel(PlatformChannel):
             self.spawn(self._poll())
             log.info("channel zalo: %s, long polling", self.bot_name)
         return True
-
-    async def stop(self) -> None:
-        await self.cancel_tasks()
-        if self.runner:
-            await self.runner.cleanup()
-        if self.http:
-            await self.http.close()
 
     async def _start_webhook(self) -> None:
         hook = self.config.webhook
@@ -234,28 +239,16 @@ class ZaloChannel(PlatformChannel):
 
     # -- replies out ------------------------------------------------------------
 
-    @staticmethod
-    def pieces(reply: Reply) -> list[str]:
-        pieces = split_text(render(reply), TEXT_LIMIT)
-        if len(pieces) > 1:
-            pieces = [f"{p}\n({i}/{len(pieces)})" for i, p in enumerate(pieces, 1)]
-        return pieces
-
-    async def reply(self, chat_id: str, reply: Reply) -> Outcome:
+    async def reply(self, chat_id: str, reply: Reply, answering: str | None = None) -> Outcome:
         """An answer to someone waiting (several messages when long), retried here."""
-        return await self._send(chat_id, self.pieces(reply), REPLY_ATTEMPTS)
+        return await self._send(chat_id, pieces(reply), REPLY_ATTEMPTS)
 
     async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
-        """For the delivery engine: one attempt; the engine owns retries and pauses.
+        """For the delivery engine: one attempt; the engine owns retries and pauses."""
+        return await self._send(chat_id, pieces(without_menu(reply)), attempts=1)
 
-        Messages the bot sends on its own carry no number menu: a number typed back
-        could not be mapped to them (the text itself says what to type instead).
-        """
-        reply = Reply(reply.text, [o for o in reply.options if o.url], lang=reply.lang)
-        return await self._send(chat_id, self.pieces(reply), attempts=1)
-
-    async def _send(self, chat_id: str, pieces: list[str], attempts: int) -> Outcome:
-        for piece in pieces:
+    async def _send(self, chat_id: str, texts: list[str], attempts: int) -> Outcome:
+        for piece in texts:
             outcome = await with_retries(lambda p=piece: self._attempt(chat_id, p), attempts,
                                          FIRST_BACKOFF)
             if outcome is not SENT:

@@ -35,9 +35,9 @@ from bot.time import show, to_stored
 from bot.training import store as trainings
 from knowledge.audience import PERSON_GROUPS
 
-CHANNEL_ORDER = ("zalo", "web", "telegram", "terminal")
+CHANNEL_ORDER = ("zalo_oa", "zalo", "web", "telegram", "terminal")
 PROGRESS = (OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.FAILED,
-            OutboxStatus.BLOCKED, OutboxStatus.CANCELLED)
+            OutboxStatus.BLOCKED, OutboxStatus.UNREACHABLE, OutboxStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -187,15 +187,17 @@ async def detail(request: web.Request) -> web.StreamResponse:
     app = app_of(request)
     async with app.services.sessions() as session:
         item = await _visible(request, session)
-        tally = await store.counts(session, item.id)
+        per_channel = await store.counts_per_channel(session, item.id)
         rows = await store.report(session, who(request).role, item.id)
+    tally = store.summed(per_channel)
     names = commune_names(request)
     table: list[list[Any]] = [["channel", "name", "commune", "status", "attempts", "error"]]
     table += [[r.channel, r.name, names.get(r.commune or "", ""), r.status, r.attempts, r.error]
               for r in rows]
     file = await export(request, table, f"broadcast-{item.id}", {"broadcast": item.id})
     return file or render(request, "broadcast.html", item=item, tally=tally,
-                          progress=PROGRESS, when=show(item.not_before, app.config.tz),
+                          per_channel=sorted(per_channel.items()), progress=PROGRESS,
+                          when=show(item.not_before, app.config.tz),
                           stoppable=tally.get(OutboxStatus.PENDING, 0) > 0)
 
 

@@ -53,7 +53,8 @@ class Claimed:
 class Results:
     sent: list[int] = field(default_factory=list)
     blocked: list[tuple[int, int]] = field(default_factory=list)  # (row, user)
-    invalid: list[tuple[int, str]] = field(default_factory=list)
+    invalid: list[tuple[int, str]] = field(default_factory=list)  # (row, error)
+    unreachable: list[tuple[int, str]] = field(default_factory=list)  # (row, error)
     retry: list[tuple[int, int, str]] = field(default_factory=list)  # (row, attempts, error)
     released: list[int] = field(default_factory=list)  # paused channel: back to the queue
 
@@ -61,12 +62,14 @@ class Results:
         self.sent += other.sent
         self.blocked += other.blocked
         self.invalid += other.invalid
+        self.unreachable += other.unreachable
         self.retry += other.retry
         self.released += other.released
 
     @property
     def empty(self) -> bool:
-        return not (self.sent or self.blocked or self.invalid or self.retry or self.released)
+        return not (self.sent or self.blocked or self.invalid or self.unreachable
+                    or self.retry or self.released)
 
 
 class PerChatLimiter:
@@ -104,7 +107,8 @@ class DeliveryEngine:
         self.per_chat = {c: PerChatLimiter(r) for c, r in (per_chat_rates or {}).items() if r}
         self.paused_until: dict[str, float] = {}
         self.in_flight = asyncio.Semaphore(in_flight)
-        self.stats = {"sent": 0, "blocked": 0, "invalid": 0, "retry": 0, "paused": 0}
+        self.stats = {"sent": 0, "blocked": 0, "invalid": 0, "unreachable": 0, "retry": 0,
+                      "paused": 0}
         self._task: asyncio.Task[None] | None = None
 
     def register(self, channel: str, sender: Sender) -> None:
@@ -167,6 +171,8 @@ class DeliveryEngine:
             results.blocked.append((row.id, row.user_id))
         elif outcome.kind == Result.INVALID:
             results.invalid.append((row.id, outcome.error[:300]))
+        elif outcome.kind == Result.UNREACHABLE:
+            results.unreachable.append((row.id, outcome.error[:300]))
         elif outcome.kind == Result.PAUSE:
             self.paused_until[channel] = time.monotonic() + (outcome.retry_after or UNSAID_PAUSE)
             self.stats["paused"] += 1
@@ -198,10 +204,12 @@ class DeliveryEngine:
             await session.execute(
                 update(User).where(User.id.in_([u for _, u in results.blocked]))
                 .values(blocked=True))
-        for row_id, error in results.invalid:
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
-                                  .values(status=OutboxStatus.INVALID, last_error=error,
-                                          leased_until=None))
+        for status, ended in ((OutboxStatus.INVALID, results.invalid),
+                              (OutboxStatus.UNREACHABLE, results.unreachable)):
+            for row_id, error in ended:
+                await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
+                                      .values(status=status, last_error=error,
+                                              leased_until=None))
         for row_id, attempts, error in results.retry:
             gave_up = attempts >= MAX_ATTEMPTS
             await session.execute(
@@ -217,6 +225,7 @@ class DeliveryEngine:
         self.stats["sent"] += len(results.sent)
         self.stats["blocked"] += len(results.blocked)
         self.stats["invalid"] += len(results.invalid)
+        self.stats["unreachable"] += len(results.unreachable)
         self.stats["retry"] += len(results.retry)
 
     async def deliver_due(self) -> int:

@@ -17,11 +17,14 @@ class Result(StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"  # the person blocked the bot, or it was removed from the group
     INVALID = "invalid"  # the platform refused this message: sending it again will not help
+    # Outside the platform's window for messages the bot starts (Zalo OA: no interaction
+    # in 7 days): not sent, not retried; they are reachable again once they write.
+    UNREACHABLE = "unreachable"
     RETRY = "retry"  # network trouble or a server error: try again later
     PAUSE = "pause"  # the platform asked us to slow down: wait, then try again
 
 
-FINAL = frozenset({Result.SENT, Result.BLOCKED, Result.INVALID})
+FINAL = frozenset({Result.SENT, Result.BLOCKED, Result.INVALID, Result.UNREACHABLE})
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,12 @@ SENT = Outcome(Result.SENT)
 async def with_retries(attempt: Callable[[], Awaitable[Outcome]], attempts: int,
                        delay: float, max_delay: float = 30.0) -> Outcome:
     """A reply to someone waiting: wait as long as a PAUSE asks (else back off, as on
-    RETRY), stop at a final outcome or after ATTEMPTS; returns the last outcome."""
+    RETRY), stop at a final outcome or after ATTEMPTS; returns the last outcome. A PAUSE
+    longer than MAX_DELAY is returned at once: the delivery engine waits it out, not the
+    person's turn."""
     outcome = await attempt()
     for _ in range(attempts - 1):
-        if outcome.kind in FINAL:
+        if outcome.kind in FINAL or outcome.retry_after > max_delay:
             break
         await asyncio.sleep(outcome.retry_after or delay)
         delay = min(delay * 2, max_delay)

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Replier = Callable[[str, Reply], Awaitable[Outcome]]
+# (chat, reply, the platform's id of the message answered) → what the send came to
+Replier = Callable[[str, Reply, str | None], Awaitable[Outcome]]
 MAX_ATTEMPTS = 3  # a turn that fails this often is parked and the person told
 HEARTBEAT_SECONDS = 10.0
 
@@ -170,7 +171,7 @@ class InboxWorker:
         rows: list[int | None] = [*answered.row_ids]
         rows += [None] * (len(answered.replies) - len(rows))
         for index, (reply, row) in enumerate(zip(answered.replies, rows, strict=True)):
-            outcome = await replier(incoming.chat_id, reply)
+            outcome = await replier(incoming.chat_id, reply, incoming.message_id)
             if not _record(outcome, row, answered.user_id, results):
                 rest = [r for r in rows[index + 1:] if r is not None]
                 if outcome.kind == Result.BLOCKED and answered.user_id is not None:
@@ -243,6 +244,9 @@ def _record(outcome: Outcome, row: int | None, user_id: int | None, results: Res
     if outcome.kind == Result.INVALID:
         results.invalid.append((row, outcome.error[:300]))
         return True
+    if outcome.kind == Result.UNREACHABLE:
+        results.unreachable.append((row, outcome.error[:300]))
+        return False
     results.released.append(row)
     return False
 

@@ -43,6 +43,7 @@ class OutboxStatus(StrEnum):
     BLOCKED = "blocked"
     INVALID = "invalid"
     FAILED = "failed"  # gave up after the last retry
+    UNREACHABLE = "unreachable"  # outside the platform's window until the person writes
     CANCELLED = "cancelled"  # a stopped broadcast, a reminder for a closed session
 
 

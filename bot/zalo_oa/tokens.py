@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,6 +91,20 @@ class TokenStore:
             row.access_expires_at, row.updated_at = now + grant.expires_in, now
         return grant.access_token  # committed: the new refresh token is safe first
 
+    async def replace(self, grant: Grant) -> None:
+        """An admin's new authorisation: the stored pair replaced, a refusal forgotten.
+        Running processes read it on their next send."""
+        async with self.services.sessions() as session, session.begin():
+            row = await session.get(OAuthToken, self.name, with_for_update=True)
+            now = stored_now(self.services.clock)
+            if row is None:
+                row = OAuthToken(name=self.name, refresh_token=grant.refresh_token,
+                                 updated_at=now)
+                session.add(row)
+            row.access_token, row.refresh_token = grant.access_token, grant.refresh_token
+            row.access_expires_at, row.updated_at = now + grant.expires_in, now
+            row.refused = None
+
     async def _mark_refused(self, reason: str) -> None:
         """Kept, so every process stops asking and `status` can say why."""
         async with self.services.sessions() as session, session.begin():
@@ -113,3 +127,11 @@ class TokenStore:
             session.add(row)
             await session.flush()
         return row
+
+
+async def refusals(session: AsyncSession) -> dict[str, tuple[str, datetime]]:
+    """Each token Zalo refused: its reason and since when (for `status`)."""
+    rows = await session.execute(select(OAuthToken.name, OAuthToken.refused,
+                                        OAuthToken.updated_at)
+                                 .where(OAuthToken.refused.is_not(None)))
+    return {name: (reason, since) for name, reason, since in rows}

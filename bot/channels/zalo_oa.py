@@ -1,0 +1,300 @@
+"""Zalo Official Account channel, on the OA Open API v3 (webhook in, `message/cs` out).
+
+Translation only, like the other channels; what is particular to the OA:
+- the webhook is signed (`X-ZEvent-Signature`: "mac=" + SHA-256 of app id + raw body +
+  timestamp + OA secret key), so anything unsigned is refused before it is read;
+- an answer quotes the person's message (`recipient.message_id`): that is what Zalo
+  counts as a free reply; what the bot starts goes by `user_id` and meets Zalo's
+  windows, which become neutral outcomes (`UNREACHABLE`, a pause until morning);
+- the access token rotates (bot/zalo_oa/tokens.py); an expired one is refreshed once
+  and the call retried. A refused refresh stops this channel's sending only: events
+  are still stored, and go out once an admin authorises again.
+Numbered menus and splitting are the Zalo Bot Platform's (bot/channels/zalo.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import App
+from bot.channels.base import PlatformChannel, serve_webhook
+from bot.channels.zalo import pieces, without_menu
+from bot.config import ZaloOAConfig
+from bot.core.messages import Incoming, Reply
+from bot.delivery.outcome import SENT, Outcome, Result, with_retries
+from bot.inbox.store import Received
+from bot.time import VIETNAM
+from bot.zalo_oa.oauth import OAuthClient
+from bot.zalo_oa.tokens import NoToken, RefreshRefused, TokenStore
+
+log = logging.getLogger(__name__)
+CHANNEL = "zalo_oa"
+SEND_PATH = "/v3.0/oa/message/cs"
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+REPLY_ATTEMPTS = 4
+FIRST_BACKOFF = 1.0
+TIMEOUT = aiohttp.ClientTimeout(total=15)
+# An event older than this is a replay (Zalo re-sends within minutes); newer ones that
+# arrive twice are caught by their msg_id in the inbox.
+REPLAY_WINDOW = timedelta(hours=6)
+CLOCK_SKEW = timedelta(minutes=5)
+REFUSED_PAUSE = 600.0  # seconds between looks at a token an admin must renew
+
+# Zalo's error codes (HTTP 200, a negative "error"), by what the bot does about them.
+TOKEN_EXPIRED = frozenset({-216, -220})  # refresh once, call again
+OUT_OF_WINDOW = frozenset({-230, -232})  # no interaction in 7 days: until they write
+NIGHT = -234  # nothing delivered 22:00–06:00
+MORNING_HOUR = 6
+SLOW_DOWN = {-32: 60.0, -211: 3600.0}  # rate limit, out of quota: seconds to wait
+GONE = frozenset({-213, -227})  # not following any more, banned or inactive
+IGNORED_EVENTS = frozenset({"user_received_message", "user_seen_message", "user_submit_info"})
+
+
+class OAError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code} {message}")
+        self.code, self.message = code, message
+
+
+def until_morning(now: datetime) -> float:
+    """Seconds from NOW to the next 06:00 in Vietnam."""
+    local = now.astimezone(VIETNAM)
+    morning = local.replace(hour=MORNING_HOUR, minute=0, second=0, microsecond=0)
+    if morning <= local:
+        morning += timedelta(days=1)
+    return (morning - local).total_seconds()
+
+
+def classify(exc: OAError, now: datetime) -> Outcome:
+    """One send's error, read the same way for answers and for what the bot starts."""
+    if exc.code in OUT_OF_WINDOW:
+        return Outcome(Result.UNREACHABLE, error=str(exc)[:200])
+    if exc.code == NIGHT:
+        return Outcome(Result.PAUSE, retry_after=until_morning(now))
+    if exc.code in SLOW_DOWN:
+        return Outcome(Result.PAUSE, retry_after=SLOW_DOWN[exc.code])
+    if exc.code in GONE:
+        return Outcome(Result.BLOCKED)
+    # -201 bad parameters, -244 refused this kind, other refusals; a token still
+    # expired after its refresh is retried below.
+    if exc.code < 0 and exc.code not in TOKEN_EXPIRED:
+        return Outcome(Result.INVALID, error=str(exc)[:200])
+    return Outcome(Result.RETRY, error=str(exc)[:200])  # network, 5xx, not JSON
+
+
+def signature(app_id: str, body: bytes, timestamp: str, key: str) -> str:
+    """What Zalo puts in X-ZEvent-Signature: plain SHA-256 over the concatenation."""
+    digest = hashlib.sha256(app_id.encode() + body + timestamp.encode() + key.encode())
+    return "mac=" + digest.hexdigest()
+
+
+class OAApi:
+    """`POST {api}/v3.0/oa/message/cs` with the `access_token` header; an expired token
+    is refreshed once and the call made again."""
+
+    def __init__(self, base_url: str, tokens: TokenStore, http: aiohttp.ClientSession) -> None:
+        self.url = base_url.rstrip("/") + SEND_PATH
+        self.tokens, self.http = tokens, http
+
+    async def send(self, recipient: dict[str, str], text: str) -> None:
+        body = {"recipient": recipient, "message": {"text": text}}
+        token = await self.tokens.access_token()
+        code, message = await self._post(token, body)
+        if code in TOKEN_EXPIRED:
+            token = await self.tokens.refresh(spent=token)
+            code, message = await self._post(token, body)
+        if code != 0:
+            raise OAError(code, message)
+
+    async def _post(self, token: str, body: dict[str, Any]) -> tuple[int, str]:
+        try:
+            async with self.http.post(self.url, json=body, headers={"access_token": token},
+                                      timeout=TIMEOUT) as response:
+                answer: Any = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise OAError(0, f"network: {type(exc).__name__}") from None
+        except ValueError:
+            raise OAError(response.status, "an answer that is not JSON") from None
+        if not isinstance(answer, dict) or response.status >= 500:
+            raise OAError(response.status, "unexpected answer")
+        try:
+            return int(answer.get("error") or 0), str(answer.get("message", ""))[:200]
+        except (TypeError, ValueError):
+            raise OAError(response.status, "unexpected error code") from None
+
+
+def _id(value: Any) -> str:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+class ZaloOAChannel(PlatformChannel):
+    """The Channel protocol (bot/channels/base.py) on one Zalo Official Account."""
+
+    name = CHANNEL
+    config: ZaloOAConfig
+
+    def __init__(self, app: App, config: ZaloOAConfig) -> None:
+        super().__init__(app, config)
+        oauth = OAuthClient(config.oauth_base_url, config.app_id or "", config.app_secret or "")
+        self.tokens = TokenStore(app.services, oauth.refresh, config.refresh_token)
+        self.api: OAApi | None = None
+        self.told_refused = False
+
+    # -- lifecycle --------------------------------------------------------------
+
+    async def start(self, receive: bool = True) -> bool:
+        try:
+            await self.tokens.access_token()
+        except NoToken as exc:
+            log.error("channel zalo_oa: %s; channel not started", exc)
+            return False
+        except RefreshRefused as exc:
+            self._refused(exc)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("channel zalo_oa: Zalo's OAuth server unreachable (%s); "
+                        "the token is refreshed when a message goes out", type(exc).__name__)
+        self.http = aiohttp.ClientSession()
+        self.api = OAApi(self.config.api_base_url, self.tokens, self.http)
+        if receive:
+            hook = self.config.webhook
+            self.runner = await serve_webhook(hook, self._on_webhook)
+            log.info("channel zalo_oa: OA %s, webhook on %s:%d%s", self.config.oa_id,
+                     hook.listen, hook.port, hook.path)
+        else:
+            log.info("channel zalo_oa: OA %s, sending only", self.config.oa_id)
+        return True
+
+    def _refused(self, exc: Exception) -> None:
+        """One clear line per process; `laocai-bot status` repeats it from the database."""
+        if not self.told_refused:
+            self.told_refused = True
+            log.error("channel zalo_oa: Zalo refused the refresh token (%s); sending stopped "
+                      "until an OA admin runs `laocai-bot zalo-oa authorize`", exc)
+
+    # -- events in --------------------------------------------------------------
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        """Checked, then stored before the 200 (Zalo re-sends what was not acknowledged);
+        the turn itself runs afterwards in the inbox worker."""
+        raw = await request.read()
+        try:
+            body: Any = json.loads(raw)
+        except ValueError:
+            return web.json_response({"error": "not JSON"}, status=400)
+        if not isinstance(body, dict):
+            return web.json_response({"error": "not an event"}, status=400)
+        if not self._signed(raw, body, request.headers.get(SIGNATURE_HEADER, "")):
+            log.warning("zalo_oa: a webhook call without a valid signature refused")
+            return web.json_response({"error": "bad signature"}, status=403)
+        ignored = self._ignored(body)
+        if ignored:
+            return web.json_response({"ok": True, "ignored": ignored})
+        if body.get("event_name") == "unfollow":
+            return await self._unfollowed(self._person(body))
+        item = self.received(body)
+        return await self.store_or_503([item] if item else [])
+
+    def _signed(self, raw: bytes, body: dict[str, Any], given: str) -> bool:
+        key, app_id = self.config.oa_secret_key or "", self.config.app_id or ""
+        expected = signature(app_id, raw, str(body.get("timestamp", "")), key)
+        return bool(key) and hmac.compare_digest(given.encode(), expected.encode())
+
+    def _ignored(self, body: dict[str, Any]) -> str:
+        """Why a signed event is acknowledged and dropped: '' when it is for us."""
+        event = str(body.get("event_name", ""))
+        if event in IGNORED_EVENTS or event.startswith("oa_send_"):
+            return "not a person's message"
+        oa = _id(body.get("oa_id")) or _id((body.get("recipient") or {}).get("id"))
+        if self.config.oa_id and oa != self.config.oa_id:
+            log.warning("zalo_oa: an event for another OA ignored")
+            return "another OA"
+        try:
+            sent = datetime.fromtimestamp(int(str(body.get("timestamp"))) / 1000,
+                                          tz=VIETNAM)
+        except (TypeError, ValueError, OverflowError, OSError):
+            return "no timestamp"
+        now = self.app.services.clock.now()
+        if not now - REPLAY_WINDOW <= sent <= now + CLOCK_SKEW:
+            log.warning("zalo_oa: an event from outside the last %s ignored (replayed?)",
+                        REPLAY_WINDOW)
+            return "too old"
+        if not self._person(body).isdigit():
+            log.warning("zalo_oa: an event whose person id is not a number ignored")
+            return "bad person id"
+        return ""
+
+    @staticmethod
+    def _person(body: dict[str, Any]) -> str:
+        event = str(body.get("event_name", ""))
+        holder = body.get("follower") if event in ("follow", "unfollow") else body.get("sender")
+        return _id((holder or {}).get("id")) if isinstance(holder, dict) else ""
+
+    async def _unfollowed(self, person: str) -> web.Response:
+        """Nobody to answer: recorded at once, so nothing more is sent to them."""
+        try:
+            await self.app.conversation.set_blocked(CHANNEL, person, True)
+        except Exception as exc:
+            log.error("zalo_oa: unfollow not stored (%s); answering 503", type(exc).__name__)
+            return web.json_response({"error": "try again"}, status=503)
+        return web.json_response({"ok": True})
+
+    def received(self, body: dict[str, Any]) -> Received | None:
+        """The inbox's row for one checked event: a text, a follow (the greeting), or
+        anything else a person sent (a polite "please write")."""
+        event, person = str(body.get("event_name", "")), self._person(body)
+        message = body.get("message") if isinstance(body.get("message"), dict) else {}
+        msg_id = _id(message.get("msg_id")) or None
+        if event == "follow":
+            return Received(CHANNEL, person, f"follow:{person}:{body.get('timestamp')}",
+                            Incoming(CHANNEL, person, person, text="/start"))
+        if not event.startswith("user_send_") or msg_id is None:
+            return None
+        text = message.get("text")
+        if event == "user_send_text" and isinstance(text, str) and text.strip():
+            incoming = Incoming(CHANNEL, person, person, text=text, message_id=msg_id)
+        else:  # images, stickers, files, locations, links…
+            incoming = Incoming(CHANNEL, person, person, unsupported=True, message_id=msg_id)
+        return Received(CHANNEL, person, msg_id, incoming)
+
+    # -- messages out -----------------------------------------------------------
+
+    async def reply(self, chat_id: str, reply: Reply, answering: str | None = None) -> Outcome:
+        """An answer quoting the person's message (a free reply), retried here."""
+        to = {"message_id": answering} if answering else {"user_id": chat_id}
+        return await self._send(to, pieces(reply), REPLY_ATTEMPTS)
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Outcome:
+        """What the bot starts (reminders, broadcasts, notifications): one attempt; the
+        engine owns retries and pauses."""
+        return await self._send({"user_id": chat_id}, pieces(without_menu(reply)), 1)
+
+    async def _send(self, to: dict[str, str], texts: list[str], attempts: int) -> Outcome:
+        for text in texts:
+            outcome = await with_retries(lambda t=text: self._attempt(to, t), attempts,
+                                         FIRST_BACKOFF)
+            if outcome is not SENT:
+                return outcome
+        return SENT
+
+    async def _attempt(self, to: dict[str, str], text: str) -> Outcome:
+        assert self.api is not None
+        try:
+            await self.api.send(to, text)
+        except OAError as exc:
+            if exc.code < 0:
+                log.info("zalo_oa: Zalo answered %s", exc)  # their code, never the text
+            return classify(exc, self.app.services.clock.now())
+        except (RefreshRefused, NoToken) as exc:
+            self._refused(exc)
+            return Outcome(Result.PAUSE, retry_after=REFUSED_PAUSE)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # during a refresh
+            return Outcome(Result.RETRY, error=f"token refresh: {type(exc).__name__}")
+        return SENT

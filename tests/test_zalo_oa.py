@@ -1,0 +1,246 @@
+"""The Zalo Official Account channel, end to end against a fake Zalo (OAuth server, OA
+Open API, and signed webhook events) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import App, build
+from bot.broadcast import store as broadcasts
+from bot.broadcast.store import Scope
+from bot.channels.zalo_oa import ZaloOAChannel
+from bot.core.messages import Reply
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.outbox import enqueue
+from bot.delivery.outcome import SENT
+from bot.inbox.worker import workers_for
+from bot.staff.scope import Level
+from bot.storage.models import (
+    InboxMessage,
+    OAuthToken,
+    OutboxMessage,
+    OutboxStatus,
+    StaffRole,
+    User,
+)
+from bot.time import FixedClock
+
+from .conftest import TODAY, make_config
+from .fake_zalo_oa import APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY, FakeZaloOA
+from .local_server import free_port
+
+NOW_MS = int(TODAY.timestamp() * 1000)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeZaloOA]:
+    server = FakeZaloOA()
+    await server.start()
+    server.clock_ms = NOW_MS
+    yield server
+    await server.stop()
+
+
+def oa_settings(fake: FakeZaloOA, port: int, refresh_token: str = "rt-0") -> dict:
+    base = f"http://127.0.0.1:{fake.port}"
+    return {"app_id": APP_ID, "app_secret": APP_SECRET, "oa_secret_key": OA_SECRET_KEY,
+            "oa_id": OA_ID, "refresh_token": refresh_token, "api_base_url": base,
+            "oauth_base_url": base, "webhook": {"port": port, "path": "/zalo-oa/webhook"}}
+
+
+@pytest.fixture
+async def oa(fake: FakeZaloOA, database_url: str) -> AsyncIterator[tuple[App, ZaloOAChannel]]:
+    port = free_port()
+    config = make_config(database_url, zalo_oa=oa_settings(fake, port))
+    app = await build(config, clock=FixedClock(TODAY))
+    channel = ZaloOAChannel(app, config.zalo_oa)
+    assert await channel.start()
+    fake.webhook_url = f"http://127.0.0.1:{port}/zalo-oa/webhook"
+    workers = workers_for(app, [channel])
+    workers.start()
+    yield app, channel
+    await workers.stop()
+    await channel.stop()
+    await app.close()
+
+
+async def inbox_rows(app: App) -> int:
+    async with app.services.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(InboxMessage)) or 0)
+
+
+async def test_a_new_follower_is_greeted_and_answers_quote_their_message(fake, oa) -> None:
+    status, _ = await fake.post(fake.event("follow", "1001"))
+    assert status == 200
+    greeting = await fake.wait_text("1001", "1. Tiếng Việt")
+    assert "Trả lời bằng số" in greeting.text and not greeting.params["quoted"]
+    await fake.says("1001", "1")
+    await fake.says("1001", "e 19t dk id.vn co mat tien ko")
+    answer = await fake.wait_text("1001", "18 đến 23 tuổi")
+    assert answer.params["quoted"]  # recipient.message_id: a free reply, not a paid one
+    assert "**" not in answer.text
+
+
+async def test_unsigned_forged_and_malformed_calls_are_refused_and_nothing_is_processed(
+        fake, oa) -> None:
+    app, _ = oa
+    event = fake.event("user_send_text", "1002", "id.vn là gì")
+    assert (await fake.post(event, signed=False))[0] == 403
+    assert (await fake.post(event, key="guessed-key"))[0] == 403
+    tampered = {**event, "sender": {"id": "1003"}}  # signed for one body, sent with another
+    raw = json.dumps(event).encode()
+    fake_sig = __import__("hashlib").sha256(APP_ID.encode() + raw + event["timestamp"].encode()
+                                            + OA_SECRET_KEY.encode()).hexdigest()
+    async with __import__("aiohttp").ClientSession() as http, http.post(
+            fake.webhook_url, data=json.dumps(tampered).encode(),
+            headers={"X-ZEvent-Signature": "mac=" + fake_sig}) as response:
+        assert response.status == 403
+    assert (await fake.post(b"<html>not json</html>"))[0] == 400
+    assert (await fake.post(b"[1, 2]"))[0] == 400
+    await asyncio.sleep(0.5)
+    assert await inbox_rows(app) == 0 and fake.sent == []
+
+
+async def test_a_resent_event_is_answered_once_and_a_replayed_old_one_not_at_all(
+        fake, oa) -> None:
+    event = fake.event("user_send_text", "1004", "biz.vn là gì")
+    for _ in range(3):  # Zalo re-sends what it thinks was not acknowledged
+        assert (await fake.post(event))[0] == 200
+    await fake.wait_text("1004", "kinh doanh")
+    fake.clock_ms = NOW_MS - int(timedelta(hours=7).total_seconds() * 1000)
+    status, body = await fake.post(fake.event("user_send_text", "1004", "id.vn là gì"))
+    assert status == 200 and "too old" in body
+    await asyncio.sleep(1.0)
+    assert len(fake.sent_to("1004")) == 1
+
+
+async def test_other_oas_odd_ids_and_the_oas_own_messages_are_ignored(fake, oa) -> None:
+    app, _ = oa
+    ignored = [fake.event("user_send_text", "1005", "xin chào", oa_id="111"),
+               fake.event("user_send_text", "abc", "xin chào"),
+               fake.event("follow", "-1"),
+               {**fake.event("user_send_text", "1005", "xin chào"), "event_name": "oa_send_text"},
+               {**fake.event("user_send_text", "1005", "x"), "event_name": "user_seen_message"}]
+    for event in ignored:
+        status, body = await fake.post(event)
+        assert status == 200 and "ignored" in body
+    await asyncio.sleep(0.5)
+    assert await inbox_rows(app) == 0 and fake.sent == []
+
+
+async def test_a_sticker_or_a_photo_gets_a_polite_ask_for_text(fake, oa) -> None:
+    await fake.post(fake.event("user_send_sticker", "1006"))
+    reply = await fake.wait_text("1006", "tin nhắn chữ")
+    assert reply.params["quoted"]
+
+
+async def test_an_expired_access_token_is_refreshed_once_and_the_answer_still_goes(
+        fake, oa) -> None:
+    app, _ = oa
+    refreshed = fake.refreshes
+    fake.expire_access()  # Zalo revoked it early: the API answers -216
+    await fake.says("1007", "id.vn là gì")
+    await fake.wait_text("1007", "id.vn")
+    assert fake.refusals.count(-216) == 1 and fake.refreshes == refreshed + 1
+    async with app.services.sessions() as session:
+        row = await session.get(OAuthToken, "zalo_oa")
+    assert row is not None and row.refresh_token == f"rt-{fake.refreshes}"
+
+
+async def test_an_unfollower_gets_nothing_more(fake, oa) -> None:
+    app, _ = oa
+    await fake.says("1008", "xin chào")
+    await fake.wait_text("1008", "Xin chào")
+    assert (await fake.post(fake.event("unfollow", "1008")))[0] == 200
+    async with app.services.sessions() as session:
+        user = await session.scalar(select(User).where(User.channel == "zalo_oa",
+                                                       User.channel_user_id == "1008"))
+    assert user is not None and user.blocked
+
+
+async def deliver(app: App, channel: ZaloOAChannel) -> DeliveryEngine:
+    engine = DeliveryEngine(app.services.sessions, app.services.clock, {"zalo_oa": 0})
+    engine.register("zalo_oa", channel.deliver)
+    await engine.deliver_due()
+    return engine
+
+
+async def test_a_broadcast_marks_people_outside_the_7_day_window_and_reports_per_channel(
+        fake, oa) -> None:
+    app, channel = oa
+    for person in ("2001", "2002", "2003"):
+        await fake.says(person, "xin chào")
+        await fake.wait_text(person, "Xin chào")
+    fake.outside_window.add("2002")  # last wrote 8 days ago, in Zalo's eyes
+    now = TODAY.replace(tzinfo=None)
+    async with app.services.sessions() as session, session.begin():
+        people = (await session.scalars(select(User).where(User.channel == "zalo_oa"))).all()
+        for person in people:
+            person.news_opt_in = True
+        sender = next(p for p in people if p.channel_user_id == "2001")
+        province = StaffRole(channel="cli", channel_user_id="cli", role=Level.PROVINCE)
+        broadcast = await broadcasts.queue(session, "cli", province, Scope(), "Lịch mới",
+                                           "Tỉnh Lào Cai", now, now, sender.id)
+    engine = await deliver(app, channel)
+    assert await engine.deliver_due() == 0  # nothing left to try, no loop on -230
+    assert fake.refusals.count(-230) == 1
+    assert await broadcasts.finish_done(app.services.sessions, app.services.clock) == 1
+    await engine.deliver_due()  # the report to the sender
+    report = await fake.wait_text("2001", f"Tin #{broadcast.id} đã gửi xong")
+    assert "1 không nhắn cho OA Zalo trong 7 ngày" in report.text
+    assert "Zalo OA 2/3" in report.text
+
+
+async def test_night_holds_a_reminder_until_morning_without_losing_it(fake, oa) -> None:
+    app, channel = oa
+    await fake.says("3001", "xin chào")
+    await fake.wait_text("3001", "Xin chào")
+    fake.night = True
+    async with app.services.sessions() as session, session.begin():
+        user = await session.scalar(select(User).where(User.channel_user_id == "3001"))
+        assert user is not None
+        await enqueue(session, user, "test", "night-1", Reply("Nhắc lịch: 08:00 mai"),
+                      TODAY.replace(tzinfo=None))
+    engine = await deliver(app, channel)
+    assert engine.paused_until["zalo_oa"] > 0 and fake.refusals.count(-234) == 1
+    async with app.services.sessions() as session:
+        row = await session.scalar(select(OutboxMessage).where(
+            OutboxMessage.source_id == "night-1"))
+    assert row is not None and row.status == OutboxStatus.PENDING  # waits for the morning
+
+
+async def test_a_long_answer_goes_in_pieces_under_2000_characters_each_quoting(
+        fake, oa) -> None:
+    _, channel = oa
+    msg_id = await fake.says("4001", "xin chào")
+    await fake.wait_text("4001", "Xin chào")
+    text = "\n\n".join(["Nội dung dài. " * 40] * 5)
+    assert await channel.reply("4001", Reply(text), answering=msg_id) is SENT
+    pieces = fake.sent_to("4001")[1:]
+    assert len(pieces) == 2 and all(len(p.text) <= 2000 and p.params["quoted"] for p in pieces)
+
+
+async def test_a_refused_refresh_token_stops_sending_but_keeps_what_people_write(
+        fake, database_url) -> None:
+    port = free_port()
+    config = make_config(database_url, zalo_oa=oa_settings(fake, port, "rt-spent"))
+    app = await build(config, clock=FixedClock(TODAY))
+    channel = ZaloOAChannel(app, config.zalo_oa)
+    try:
+        assert await channel.start()  # the webhook still takes events
+        fake.webhook_url = f"http://127.0.0.1:{port}/zalo-oa/webhook"
+        await fake.says("5001", "id.vn là gì")
+        assert await inbox_rows(app) == 1
+        outcome = await channel.deliver("5001", Reply("x"))
+        assert outcome.kind.value == "pause" and fake.sent == []
+        status = await app.status()
+        assert "Invalid refresh token" in status["tokens"]["zalo_oa"]["reason"]  # type: ignore[index]
+    finally:
+        await channel.stop()
+        await app.close()
