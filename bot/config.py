@@ -55,7 +55,8 @@ class ZaloOAConfig:
     api_base_url: str = "https://openapi.zalo.me"
     oauth_base_url: str = "https://oauth.zaloapp.com"
     redirect_uri: str | None = None  # the callback registered in the Zalo app
-    webhook: WebhookConfig = field(default_factory=lambda: WebhookConfig(path="/zalo-oa/webhook"))
+    webhook: WebhookConfig = field(
+        default_factory=lambda: WebhookConfig(port=8445, path="/zalo-oa/webhook"))
 
     @property
     def configured(self) -> bool:
@@ -188,13 +189,13 @@ def _platform(raw: dict[str, Any], name: str) -> PlatformConfig:
     )
 
 
-def _webhook(hook: Any, name: str, path: str) -> WebhookConfig:
+def _webhook(hook: Any, name: str, path: str, port: int = 8443) -> WebhookConfig:
     if not isinstance(hook, dict):
         raise ConfigError(f"{name}.webhook: must be a mapping of keys")
     return WebhookConfig(
         url=_string(hook.get("url"), f"{name}.webhook.url"),
         listen=_string(hook.get("listen"), f"{name}.webhook.listen") or "127.0.0.1",
-        port=_port(hook.get("port", 8443), f"{name}.webhook.port"),
+        port=_port(hook.get("port", port), f"{name}.webhook.port"),
         path=_string(hook.get("path"), f"{name}.webhook.path") or path,
         secret_token=_string(hook.get("secret_token"), f"{name}.webhook.secret_token"),
     )
@@ -204,7 +205,7 @@ def _zalo_oa(raw: dict[str, Any]) -> ZaloOAConfig:
     """zalo_oa.*: ids as text (Zalo's ids overflow YAML's integers' meaning), URLs bare."""
     section = _section(raw, "zalo_oa")
     oa = ZaloOAConfig(webhook=_webhook(section.get("webhook") or {}, "zalo_oa",
-                                       "/zalo-oa/webhook"))
+                                       "/zalo-oa/webhook", port=8445))
     for key in ("app_id", "app_secret", "oa_secret_key", "oa_id", "refresh_token",
                 "redirect_uri"):
         setattr(oa, key, _string(section.get(key), f"zalo_oa.{key}"))

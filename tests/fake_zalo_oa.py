@@ -5,11 +5,13 @@ adds the OA Open API and a Zalo that posts signed webhook events."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import itertools
 import json
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -28,6 +30,16 @@ class FakeZaloOAuth(LocalServer):
         self.refreshes = 0
         self.drop_next = False  # take the refresh, then drop the connection
         self.expires_in = "90000"
+        self.presented: list[str] = []  # every refresh token a refresh was asked with
+        self.codes: dict[str, str] = {}  # authorisation code → the PKCE challenge it was for
+
+    def admin_allows(self, permission_url: str) -> str:
+        """What Zalo does when an OA admin allows: a code bound to the link's challenge."""
+        query = parse_qs(urlsplit(permission_url).query)
+        code = f"code-{len(self.codes) + 1}"
+        self.codes[code] = query["code_challenge"][0]
+        return (f"{query['redirect_uri'][0]}?code={code}&oa_id={OA_ID}"
+                f"&state={query['state'][0]}")
 
     async def start(self) -> str:
         app = web.Application()
@@ -39,7 +51,10 @@ class FakeZaloOAuth(LocalServer):
         form = await request.post()
         if request.headers.get("secret_key") != APP_SECRET or form.get("app_id") != APP_ID:
             return web.json_response({"error": -14003, "error_description": "bad app"})
+        if form.get("grant_type") == "authorization_code":
+            return self._exchange(str(form.get("code")), str(form.get("code_verifier")))
         old = str(form.get("refresh_token", ""))
+        self.presented.append(old)
         if form.get("grant_type") != "refresh_token" or old not in self.live:
             return web.json_response({"error": -14014,
                                       "error_description": "Invalid refresh token"})
@@ -53,8 +68,21 @@ class FakeZaloOAuth(LocalServer):
             assert request.transport is not None
             request.transport.close()
             return web.Response(status=502)
+        return self._pair(n)
+
+    def _pair(self, n: int) -> web.Response:
         return web.json_response({"access_token": f"at-{n}", "refresh_token": f"rt-{n}",
                                   "expires_in": self.expires_in})
+
+    def _exchange(self, code: str, verifier: str) -> web.Response:
+        """A code works once, with the verifier whose S256 hash its link carried."""
+        challenge = self.codes.pop(code, None)
+        digest = hashlib.sha256(verifier.encode()).digest()
+        if challenge != base64.urlsafe_b64encode(digest).rstrip(b"=").decode():
+            return web.json_response({"error": -14019, "error_description": "Invalid code"})
+        n = next(self.serial)
+        self.live.add(f"rt-{n}")
+        return self._pair(n)
 
 
 class FakeZaloOA(FakeZaloOAuth):

@@ -38,6 +38,17 @@ def test_environment_overrides_secrets_and_urls() -> None:
     assert config.database_url == "postgresql+asyncpg://u@h/db"
 
 
+def test_the_zalo_oa_secrets_come_from_the_environment_and_the_rest_has_defaults() -> None:
+    config = from_mapping({"zalo_oa": {"app_id": 1234567890, "oa_id": "579745863508352884"}},
+                          env={"ZALO_OA_APP_SECRET": "a", "ZALO_OA_SECRET_KEY": "k",
+                               "ZALO_OA_REFRESH_TOKEN": "r"})
+    oa = config.zalo_oa
+    assert oa.configured and oa.app_id == "1234567890"
+    assert (oa.app_secret, oa.oa_secret_key) == ("a", "k")
+    assert oa.refresh_token == "r" and oa.api_base_url == "https://openapi.zalo.me"
+    assert oa.webhook.path == "/zalo-oa/webhook" and not from_mapping({}, env={}).zalo_oa.configured
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
@@ -57,6 +68,11 @@ def test_environment_overrides_secrets_and_urls() -> None:
         ({"web": {"embed_origins": ["https://laocai.gov.vn/page"],
                   "public_url": "https://chat.laocai.gov.vn"}}, "web.embed_origins:"),
         ({"handoff": {"office_hours": "late"}}, "handoff.office_hours:"),
+        ({"zalo_oa": {"app_id": "123"}}, "zalo_oa.app_secret"),
+        ({"zalo_oa": {"app_id": "123", "app_secret": "s", "oa_secret_key": "k"}},
+         "zalo_oa.oa_id:"),
+        ({"zalo_oa": {"app_id": "my app"}}, "zalo_oa.app_id:"),
+        ({"zalo_oa": {"api_base_url": "openapi.zalo.me"}}, "zalo_oa.api_base_url:"),
     ],
 )
 def test_each_bad_value_is_named_by_its_key(raw: dict, message: str) -> None:

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from bot.app import App, build
 from bot.broadcast import store as broadcasts
 from bot.broadcast.store import Scope
 from bot.channels.zalo_oa import ZaloOAChannel
+from bot.config import load_config
 from bot.core.messages import Reply
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.outbox import enqueue
@@ -34,6 +38,7 @@ from bot.time import FixedClock
 from .conftest import TODAY, make_config
 from .fake_zalo_oa import APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY, FakeZaloOA
 from .local_server import free_port
+from .test_process import BotProcess, cli, write_config
 
 NOW_MS = int(TODAY.timestamp() * 1000)
 
@@ -243,4 +248,95 @@ async def test_a_refused_refresh_token_stops_sending_but_keeps_what_people_write
         assert "Invalid refresh token" in status["tokens"]["zalo_oa"]["reason"]  # type: ignore[index]
     finally:
         await channel.stop()
+        await app.close()
+
+
+# -- the real process -----------------------------------------------------------------
+
+
+def write_oa_config(folder: Path, fake: FakeZaloOA, hook_port: int) -> tuple[Path, int]:
+    """A config file whose zalo_oa section points at FAKE; the secrets come from the
+    environment, as the README says to run it."""
+    settings = oa_settings(fake, hook_port)
+    for secret in ("app_secret", "oa_secret_key", "refresh_token"):
+        settings.pop(secret)
+    settings["redirect_uri"] = "https://chatbot.laocai.gov.vn/zalo-oa/callback"
+    web_port = free_port()
+    config = write_config(folder, web_port)
+    config.write_text(config.read_text() + yaml.safe_dump({"zalo_oa": settings}))
+    return config, web_port
+
+
+@pytest.fixture
+def oa_env(monkeypatch) -> None:
+    monkeypatch.setenv("ZALO_OA_APP_SECRET", APP_SECRET)
+    monkeypatch.setenv("ZALO_OA_SECRET_KEY", OA_SECRET_KEY)
+    monkeypatch.setenv("ZALO_OA_REFRESH_TOKEN", "rt-0")
+
+
+async def test_after_a_restart_the_spent_refresh_token_in_the_config_is_never_used(
+        fake, oa_env, tmp_path: Path) -> None:
+    fake.clock_ms = None  # the process runs on the real clock
+    hook_port = free_port()
+    config, web_port = write_oa_config(tmp_path, fake, hook_port)
+    fake.webhook_url = f"http://127.0.0.1:{hook_port}/zalo-oa/webhook"
+    for life in range(2):  # ZALO_OA_REFRESH_TOKEN still says rt-0 the second time
+        bot = BotProcess(config, web_port)
+        try:
+            await bot.wait_ready()
+            if life == 1:
+                fake.expire_access()  # a refresh is needed in the second life too
+            await fake.says(f"700{life}", "id.vn là gì")
+            await fake.wait_text(f"700{life}", "id.vn", limit_seconds=20)
+        finally:
+            bot.stop()
+    assert fake.presented == ["rt-0", "rt-1"]  # rt-0 once, then only the stored one
+
+
+async def _authorize(config: Path, answer: Callable[[str], str]) -> tuple[int, str]:
+    """`zalo-oa authorize` as an admin runs it: the link read from its output, ANSWER's
+    line (given the link) typed back."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--config", str(config), "zalo-oa", "authorize",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT)
+    assert proc.stdout is not None and proc.stdin is not None
+    output = ""
+    while "/v4/oa/permission?" not in output:
+        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        assert line, output
+        output += line
+    link = output.split("   ", 1)[1].split()[0]
+    proc.stdin.write((answer(link) + "\n").encode())
+    await proc.stdin.drain()
+    rest, _ = await asyncio.wait_for(proc.communicate(), 30)
+    return await proc.wait(), output + rest.decode()
+
+
+async def test_an_admin_authorises_again_after_zalo_refused_the_token(
+        fake, oa_env, tmp_path: Path) -> None:
+    config, _ = write_oa_config(tmp_path, fake, free_port())
+    fake.live.clear()  # the stored refresh token has expired: Zalo refuses it
+    app = await build(load_config(config))
+    channel = ZaloOAChannel(app, app.config.zalo_oa)
+    await channel.start(receive=False)
+    await channel.stop()
+    await app.close()
+    assert "SENDING STOPPED" in cli("--config", str(config), "status").stdout
+
+    code, output = await _authorize(config, lambda link: link.replace("code_challenge", "x"))
+    assert code == 1 and "no code" in output  # pasted the wrong thing: nothing changes
+    code, output = await _authorize(
+        config, lambda link: fake.admin_allows(link).replace("state=", "state=old"))
+    assert code == 1 and "another authorisation" in output
+    code, output = await _authorize(config, fake.admin_allows)
+    assert code == 0 and f"authorised OA {OA_ID}" in output, output
+    assert "code_challenge=" in output and "code_verifier" not in output
+    assert "SENDING STOPPED" not in cli("--config", str(config), "status").stdout
+    app = await build(load_config(config))
+    try:
+        async with app.services.sessions() as session:
+            row = await session.get(OAuthToken, "zalo_oa")
+        assert row is not None and row.refused is None and row.refresh_token in fake.live
+    finally:
         await app.close()

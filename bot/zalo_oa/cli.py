@@ -9,6 +9,7 @@ Running bot processes pick the new token up on their next send; no restart.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
@@ -43,7 +44,8 @@ def read_answer(line: str, state: str) -> tuple[str, str | None] | str:
     what is wrong with it."""
     line = line.strip()
     if "code=" not in line:
-        return (line, None) if line and " " not in line else "no code in what was pasted"
+        bare = re.fullmatch(r"[A-Za-z0-9._~-]{8,}", line)
+        return (line, None) if bare else "no code in what was pasted"
     query = parse_qs(urlsplit(line).query or line.split("?", 1)[-1])
     code = (query.get("code") or [""])[0]
     if (query.get("state") or [state])[0] != state:
