@@ -148,8 +148,8 @@ class FakeZaloOA(FakeZaloOAuth):
             return self._refuse(-234, "Cannot send message at night")
         if len(text) > 2000:
             return self._refuse(-201, "Message is too long")
-        self.sent.append(Call("cs", {"user": user, "text": text, "quoted": "message_id"
-                                     in recipient}))
+        self.sent.append(Call("cs", {"user": user, "text": text,
+                                     "quoted": recipient.get("message_id")}))
         self.arrived.set()
         return web.json_response({"error": 0, "message": "Success",
                                   "data": {"message_id": f"out{next(self.ids)}",
