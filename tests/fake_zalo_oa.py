@@ -29,7 +29,9 @@ class FakeZaloOAuth(LocalServer):
         self.serial = itertools.count(1)
         self.refreshes = 0
         self.drop_next = False  # take the refresh, then drop the connection
-        self.expires_in = "90000"
+        self.expires_in: str | None = "90000"
+        self.canned: web.Response | None = None  # answered once instead of anything else
+        self.omit_refresh = False  # a pair without its refresh token (seen in the wild)
         self.presented: list[str] = []  # every refresh token a refresh was asked with
         self.codes: dict[str, str] = {}  # authorisation code → the PKCE challenge it was for
 
@@ -49,6 +51,9 @@ class FakeZaloOAuth(LocalServer):
 
     async def token(self, request: web.Request) -> web.Response:
         form = await request.post()
+        if self.canned is not None:
+            canned, self.canned = self.canned, None
+            return canned
         if request.headers.get("secret_key") != APP_SECRET or form.get("app_id") != APP_ID:
             return web.json_response({"error": -14003, "error_description": "bad app"})
         if form.get("grant_type") == "authorization_code":
@@ -71,8 +76,12 @@ class FakeZaloOAuth(LocalServer):
         return self._pair(n)
 
     def _pair(self, n: int) -> web.Response:
-        return web.json_response({"access_token": f"at-{n}", "refresh_token": f"rt-{n}",
-                                  "expires_in": self.expires_in})
+        pair: dict[str, Any] = {"access_token": f"at-{n}", "refresh_token": f"rt-{n}",
+                                "expires_in": self.expires_in}
+        if self.omit_refresh:
+            del pair["refresh_token"]
+            self.live.add(self.presented[-1])  # the old one keeps working then
+        return web.json_response({k: v for k, v in pair.items() if v is not None})
 
     def _exchange(self, code: str, verifier: str) -> web.Response:
         """A code works once, with the verifier whose S256 hash its link carried."""
@@ -102,6 +111,8 @@ class FakeZaloOA(FakeZaloOAuth):
         self.unfollowed: set[str] = set()
         self.night = False
         self.rate_limited = 0  # answer -32 this many times
+        self.refuse_every_token = False  # -216 even for a token just issued
+        self.api_canned: web.Response | None = None  # answered once instead
         self.arrived = asyncio.Event()
         self.clock_ms: int | None = None  # the events' timestamps; None: real time
         self.webhook_url = ""
@@ -129,7 +140,11 @@ class FakeZaloOA(FakeZaloOAuth):
         return web.json_response({"error": code, "message": message})
 
     async def message(self, request: web.Request) -> web.Response:
-        if not self.access or request.headers.get("access_token") != self.access:
+        if self.api_canned is not None:
+            canned, self.api_canned = self.api_canned, None
+            return canned
+        if (not self.access or request.headers.get("access_token") != self.access
+                or self.refuse_every_token):
             return self._refuse(-216, "Access token is invalid")
         body = await request.json()
         recipient, text = body["recipient"], body["message"]["text"]
@@ -172,10 +187,11 @@ class FakeZaloOA(FakeZaloOAuth):
         return event
 
     async def post(self, event: dict[str, Any] | bytes, key: str = OA_SECRET_KEY,
-                   signed: bool = True) -> tuple[int, str]:
-        """Post EVENT to the bot's webhook as Zalo would: the raw bytes, signed."""
+                   signed: bool = True, stamp: str = "") -> tuple[int, str]:
+        """Post EVENT to the bot's webhook as Zalo would: the raw bytes, signed (raw
+        bytes with STAMP as their timestamp)."""
         raw = event if isinstance(event, bytes) else json.dumps(event).encode()
-        stamp = "" if isinstance(event, bytes) else str(event.get("timestamp", ""))
+        stamp = stamp if isinstance(event, bytes) else str(event.get("timestamp", ""))
         headers = {"Content-Type": "application/json"}
         if signed:
             digest = hashlib.sha256(APP_ID.encode() + raw + stamp.encode() + key.encode())

@@ -66,7 +66,7 @@ LATE = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
     (-32, Result.PAUSE, 60), (-211, Result.PAUSE, 3600),  # rate limit, out of quota
     (-213, Result.BLOCKED, 0), (-227, Result.BLOCKED, 0),  # unfollowed, banned
     (-201, Result.INVALID, 0), (-244, Result.INVALID, 0),  # bad parameters, refused kind
-    (-216, Result.RETRY, 0),  # still expired after the refresh the client already made
+    (zalo_oa.FRESH_TOKEN_REFUSED, Result.PAUSE, 600),  # -216 again right after a refresh
     (0, Result.RETRY, 0), (502, Result.RETRY, 0),  # network, server error
 ])
 def test_zalo_oa_errors_read_the_same_for_replies_and_deliveries(code, kind, wait) -> None:

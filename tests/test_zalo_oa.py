@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.app import App, build
@@ -22,7 +23,7 @@ from bot.config import load_config
 from bot.core.messages import Reply
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.outbox import enqueue
-from bot.delivery.outcome import SENT
+from bot.delivery.outcome import SENT, Result
 from bot.inbox.worker import workers_for
 from bot.staff.scope import Level
 from bot.storage.models import (
@@ -34,6 +35,9 @@ from bot.storage.models import (
     User,
 )
 from bot.time import FixedClock
+from bot.zalo_oa.cli import read_answer
+from bot.zalo_oa.oauth import OAuthClient
+from bot.zalo_oa.tokens import Grant, TokenStore
 
 from .conftest import TODAY, make_config
 from .fake_zalo_oa import APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY, FakeZaloOA
@@ -106,8 +110,10 @@ async def test_unsigned_forged_and_malformed_calls_are_refused_and_nothing_is_pr
             fake.webhook_url, data=json.dumps(tampered).encode(),
             headers={"X-ZEvent-Signature": "mac=" + fake_sig}) as response:
         assert response.status == 403
-    assert (await fake.post(b"<html>not json</html>"))[0] == 400
-    assert (await fake.post(b"[1, 2]"))[0] == 400
+    for unreadable in (b"<html>not json</html>", b"[1, 2]", b"[" * 200_000):
+        assert (await fake.post(unreadable))[0] == 403  # no signature can be checked
+    nested = json.dumps({"timestamp": event["timestamp"], "x": [[[[1]]]]}).encode()
+    assert (await fake.post(nested[:-2], stamp=event["timestamp"]))[0] == 200  # signed, odd
     await asyncio.sleep(0.5)
     assert await inbox_rows(app) == 0 and fake.sent == []
 
@@ -340,3 +346,90 @@ async def test_an_admin_authorises_again_after_zalo_refused_the_token(
         assert row is not None and row.refused is None and row.refresh_token in fake.live
     finally:
         await app.close()
+
+
+async def test_odd_but_signed_events_are_acknowledged_and_dropped_not_retried(fake, oa) -> None:
+    app, _ = oa
+    odd = [{**fake.event("user_send_text", "8001", "x"), "recipient": "579745863508352884"},
+           {**fake.event("user_send_text", "8001", "x"), "sender": ["8001"]},
+           fake.event("user_send_text", "١٣١٣", "x"),  # digits, but not Zalo's
+           fake.event("user_send_text", "9" * 40, "x")]
+    for event in odd:
+        status, body = await fake.post(event)
+        assert status == 200 and "ignored" in body, body
+    await asyncio.sleep(0.5)
+    assert await inbox_rows(app) == 0
+
+
+async def test_a_server_clock_minutes_behind_zalo_still_answers(fake, oa) -> None:
+    fake.clock_ms = NOW_MS + 10 * 60 * 1000  # Zalo's events look ten minutes early
+    await fake.says("8101", "biz.vn là gì")
+    await fake.wait_text("8101", "kinh doanh")
+
+
+async def test_a_late_repeat_of_an_old_unfollow_does_not_silence_a_new_follower(
+        fake, oa) -> None:
+    app, _ = oa
+    fake.clock_ms = NOW_MS - 60_000
+    old_unfollow = fake.event("unfollow", "8201")
+    fake.clock_ms = NOW_MS
+    await fake.post(fake.event("follow", "8201"))
+    await fake.wait_text("8201", "1. Tiếng Việt")
+    assert (await fake.post(old_unfollow))[0] == 200  # Zalo re-sends it a minute late
+    async with app.services.sessions() as session:
+        user = await session.scalar(select(User).where(User.channel_user_id == "8201"))
+    assert user is not None and not user.blocked
+
+
+async def test_a_token_zalo_refuses_right_after_issuing_it_pauses_instead_of_looping(
+        fake, oa) -> None:
+    _, channel = oa
+    fake.refuse_every_token = True
+    outcome = await channel.deliver("8301", Reply("x"))
+    assert outcome.kind is Result.PAUSE and outcome.retry_after == 600
+    assert fake.refreshes == 2  # the first token, and one refresh: not one per retry
+
+
+async def test_an_answer_that_is_not_zalos_is_not_taken_for_sent(fake, oa) -> None:
+    _, channel = oa
+    fake.api_canned = web.json_response({"message": "not found"}, status=404)
+    assert (await channel.deliver("8401", Reply("x"))).kind is Result.RETRY
+
+
+async def test_a_bot_started_before_anyone_authorised_starts_sending_once_they_do(
+        fake, database_url) -> None:
+    port = free_port()
+    settings = oa_settings(fake, port)
+    del settings["refresh_token"]
+    config = make_config(database_url, zalo_oa=settings)
+    app = await build(config, clock=FixedClock(TODAY))
+    channel = ZaloOAChannel(app, config.zalo_oa)
+    try:
+        assert await channel.start()  # listening, so nothing people write is lost
+        fake.webhook_url = f"http://127.0.0.1:{port}/zalo-oa/webhook"
+        await fake.says("8501", "id.vn là gì")
+        assert await inbox_rows(app) == 1
+        assert (await channel.deliver("8501", Reply("x"))).kind is Result.PAUSE
+        client = OAuthClient(settings["oauth_base_url"], APP_ID, APP_SECRET)
+        await TokenStore(app.services, client.refresh, None).replace(
+            Grant("at-admin", "rt-admin", timedelta(hours=25)))
+        fake.access = "at-admin"
+        assert await channel.deliver("8501", Reply("x")) is SENT
+    finally:
+        await channel.stop()
+        await app.close()
+
+
+@pytest.mark.parametrize(("pasted", "expected"), [
+    ("https://x.vn/cb?code=abc123&oa_id=5797&state=s1", ("abc123", "5797")),
+    ('  "https://x.vn/cb?code=abc123&state=s1"  ', ("abc123", None)),  # quoted, padded
+    ("abcdefgh1234", ("abcdefgh1234", None)),  # the code alone
+    ("https://x.vn/cb?error=access_denied&state=s1", "did not give a code"),
+    ("https://x.vn/cb?code=abc123", "another authorisation"),  # no state: not ours
+    ("https://x.vn/cb?code=abc123&state=s0", "another authorisation"),
+    ("https://x.vn/cb?oa_id=5797&state=s1", "no code"),
+    ("", "no code"), ("mã là abc", "no code"),
+])
+def test_what_an_admin_pastes_back_is_read_or_refused_by_name(pasted, expected) -> None:
+    answer = read_answer(pasted, "s1")
+    assert answer == expected if isinstance(expected, tuple) else expected in answer

@@ -9,13 +9,15 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
+from aiohttp import web
 
+from bot.app import App, build
 from bot.storage.models import OAuthToken
 from bot.time import FixedClock
 from bot.zalo_oa.oauth import OAuthClient
 from bot.zalo_oa.tokens import RefreshRefused, TokenStore
 
-from .conftest import TODAY
+from .conftest import TODAY, make_config
 from .fake_zalo_oa import APP_ID, APP_SECRET, FakeZaloOAuth
 
 
@@ -84,3 +86,51 @@ async def test_a_network_failure_mid_refresh_leaves_the_stored_pair_consistent(a
         await tokens.refresh(spent="at-1")
     row = await stored(app)
     assert (row.access_token, row.refresh_token, row.refused) == ("at-1", "rt-1", None)
+
+
+async def second_process(database_url: str) -> App:
+    return await build(make_config(database_url), clock=FixedClock(TODAY))
+
+
+async def test_two_processes_refreshing_at_once_use_the_single_use_token_once(
+        app, oauth, database_url):
+    other = await second_process(database_url)
+    try:
+        first, second = store_of(app, oauth), store_of(other, oauth)
+        got = await asyncio.gather(first.access_token(), second.access_token())  # seeding too
+        assert got == ["at-1", "at-1"] and oauth.presented == ["rt-0"]
+        got = await asyncio.gather(first.refresh(spent="at-1"), second.refresh(spent="at-1"))
+        assert got == ["at-2", "at-2"] and oauth.presented == ["rt-0", "rt-1"]
+        assert (await stored(app)).refused is None
+    finally:
+        await other.close()
+
+
+@pytest.mark.parametrize("answer", [
+    lambda: web.Response(status=502, text="<html>Bad gateway</html>", content_type="text/html"),
+    lambda: web.json_response({"error": -1, "error_description": "Internal error"}, status=500),
+])
+async def test_a_server_error_at_zalo_is_tried_again_later_not_taken_as_a_refusal(
+        app, oauth, answer):
+    oauth.canned = answer()
+    tokens = store_of(app, oauth)
+    with pytest.raises(ConnectionError):
+        await tokens.access_token()
+    row = await _row(app)
+    assert row is None or row.refused is None
+    assert await tokens.access_token() == "at-1"  # rt-0 was never spent
+
+
+async def test_an_answer_without_a_new_refresh_token_or_lifetime_keeps_what_works(app, oauth):
+    oauth.expires_in = None
+    oauth.omit_refresh = True
+    tokens = store_of(app, oauth)
+    assert await tokens.access_token() == "at-1"
+    row = await stored(app)
+    assert row.refresh_token == "rt-0"  # nothing new came: the stored one stays
+    assert row.access_expires_at == TODAY.replace(tzinfo=None) + timedelta(hours=1)
+
+
+async def _row(app) -> OAuthToken | None:
+    async with app.services.sessions() as session:
+        return await session.get(OAuthToken, "zalo_oa")

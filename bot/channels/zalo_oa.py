@@ -18,7 +18,8 @@ import hashlib
 import hmac
 import json
 import logging
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -50,11 +51,14 @@ REFUSED_PAUSE = 600.0  # seconds between looks at a token an admin must renew
 
 # Zalo's error codes (HTTP 200, a negative "error"), by what the bot does about them.
 TOKEN_EXPIRED = frozenset({-216, -220})  # refresh once, call again
+FRESH_TOKEN_REFUSED = 1  # ours: still -216 with a token just refreshed
 OUT_OF_WINDOW = frozenset({-230, -232})  # no interaction in 7 days: until they write
 NIGHT = -234  # nothing delivered 22:00–06:00
 MORNING_HOUR = 6
 SLOW_DOWN = {-32: 60.0, -211: 3600.0}  # rate limit, out of quota: seconds to wait
 GONE = frozenset({-213, -227})  # not following any more, banned or inactive
+TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*"?(\d{1,16})"?')
+MAX_EVENT = 1024 * 1024
 IGNORED_EVENTS = frozenset({"user_received_message", "user_seen_message", "user_submit_info"})
 
 
@@ -75,6 +79,8 @@ def until_morning(now: datetime) -> float:
 
 def classify(exc: OAError, now: datetime) -> Outcome:
     """One send's error, read the same way for answers and for what the bot starts."""
+    if exc.code == FRESH_TOKEN_REFUSED:
+        return Outcome(Result.PAUSE, retry_after=REFUSED_PAUSE, error=str(exc)[:200])
     if exc.code in OUT_OF_WINDOW:
         return Outcome(Result.UNREACHABLE, error=str(exc)[:200])
     if exc.code == NIGHT:
@@ -83,9 +89,7 @@ def classify(exc: OAError, now: datetime) -> Outcome:
         return Outcome(Result.PAUSE, retry_after=SLOW_DOWN[exc.code])
     if exc.code in GONE:
         return Outcome(Result.BLOCKED)
-    # -201 bad parameters, -244 refused this kind, other refusals; a token still
-    # expired after its refresh is retried below.
-    if exc.code < 0 and exc.code not in TOKEN_EXPIRED:
+    if exc.code < 0:  # -201 bad parameters, -244 refused this kind, other refusals
         return Outcome(Result.INVALID, error=str(exc)[:200])
     return Outcome(Result.RETRY, error=str(exc)[:200])  # network, 5xx, not JSON
 
@@ -111,6 +115,8 @@ class OAApi:
         if code in TOKEN_EXPIRED:
             token = await self.tokens.refresh(spent=token)
             code, message = await self._post(token, body)
+            if code in TOKEN_EXPIRED:  # a token Zalo itself just issued: not ours to fix
+                raise OAError(FRESH_TOKEN_REFUSED, message)
         if code != 0:
             raise OAError(code, message)
 
@@ -123,16 +129,29 @@ class OAApi:
             raise OAError(0, f"network: {type(exc).__name__}") from None
         except ValueError:
             raise OAError(response.status, "an answer that is not JSON") from None
-        if not isinstance(answer, dict) or response.status >= 500:
-            raise OAError(response.status, "unexpected answer")
+        if not isinstance(answer, dict) or "error" not in answer or response.status >= 300:
+            raise OAError(response.status, "unexpected answer")  # a wrong api_base_url too
         try:
-            return int(answer.get("error") or 0), str(answer.get("message", ""))[:200]
+            return int(answer["error"]), str(answer.get("message", ""))[:200]
         except (TypeError, ValueError):
             raise OAError(response.status, "unexpected error code") from None
 
 
 def _id(value: Any) -> str:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+def _number(value: str) -> bool:
+    """Zalo's ids: ASCII digits, at most 32 of them."""
+    return value.isascii() and value.isdigit() and len(value) <= 32
+
+
+def event_time(body: dict[str, Any]) -> datetime | None:
+    """The event's `timestamp` (epoch milliseconds, a string or a number)."""
+    try:
+        return datetime.fromtimestamp(int(str(body.get("timestamp"))) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 class ZaloOAChannel(PlatformChannel):
@@ -151,16 +170,16 @@ class ZaloOAChannel(PlatformChannel):
     # -- lifecycle --------------------------------------------------------------
 
     async def start(self, receive: bool = True) -> bool:
+        """Started even without a usable token: events are stored meanwhile, and sending
+        begins once an admin authorises (no restart). Nothing here may stop the bot's
+        other channels from starting."""
         try:
             await self.tokens.access_token()
-        except NoToken as exc:
-            log.error("channel zalo_oa: %s; channel not started", exc)
-            return False
-        except RefreshRefused as exc:
+        except (NoToken, RefreshRefused) as exc:
             self._refused(exc)
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            log.warning("channel zalo_oa: Zalo's OAuth server unreachable (%s); "
-                        "the token is refreshed when a message goes out", type(exc).__name__)
+        except Exception as exc:
+            log.warning("channel zalo_oa: no token from Zalo's OAuth server yet (%s); it is "
+                        "asked again when a message goes out", type(exc).__name__)
         self.http = aiohttp.ClientSession()
         self.api = OAApi(self.config.api_base_url, self.tokens, self.http)
         if receive:
@@ -173,11 +192,12 @@ class ZaloOAChannel(PlatformChannel):
         return True
 
     def _refused(self, exc: Exception) -> None:
-        """One clear line per process; `laocai-bot status` repeats it from the database."""
+        """One clear line per process (again after sending worked in between); `laocai-bot
+        status` repeats it from the database."""
         if not self.told_refused:
             self.told_refused = True
-            log.error("channel zalo_oa: Zalo refused the refresh token (%s); sending stopped "
-                      "until an OA admin runs `laocai-bot zalo-oa authorize`", exc)
+            log.error("channel zalo_oa: no usable refresh token (%s); sending stopped until "
+                      "an OA admin runs `laocai-bot zalo-oa authorize`", exc)
 
     # -- events in --------------------------------------------------------------
 
@@ -185,51 +205,68 @@ class ZaloOAChannel(PlatformChannel):
         """Checked, then stored before the 200 (Zalo re-sends what was not acknowledged);
         the turn itself runs afterwards in the inbox worker."""
         raw = await request.read()
-        try:
-            body: Any = json.loads(raw)
-        except ValueError:
-            return web.json_response({"error": "not JSON"}, status=400)
-        if not isinstance(body, dict):
-            return web.json_response({"error": "not an event"}, status=400)
-        if not self._signed(raw, body, request.headers.get(SIGNATURE_HEADER, "")):
+        if not self._signed(raw, request.headers.get(SIGNATURE_HEADER, "")):
             log.warning("zalo_oa: a webhook call without a valid signature refused")
             return web.json_response({"error": "bad signature"}, status=403)
+        try:
+            body: Any = json.loads(raw)
+        except (ValueError, RecursionError):
+            body = None
+        if not isinstance(body, dict):  # signed by Zalo, yet unreadable: do not ask again
+            log.warning("zalo_oa: a signed webhook body that is not an event ignored")
+            return web.json_response({"ok": True, "ignored": "not an event"})
         ignored = self._ignored(body)
         if ignored:
             return web.json_response({"ok": True, "ignored": ignored})
         if body.get("event_name") == "unfollow":
-            return await self._unfollowed(self._person(body))
+            return await self._unfollowed(self._person(body), event_time(body))
         item = self.received(body)
         return await self.store_or_503([item] if item else [])
 
-    def _signed(self, raw: bytes, body: dict[str, Any], given: str) -> bool:
+    def _signed(self, raw: bytes, given: str) -> bool:
+        """Checked before the body is parsed: nobody unsigned gets a parser's attention.
+        The signed timestamp is the body's; each candidate in the raw bytes is tried."""
         key, app_id = self.config.oa_secret_key or "", self.config.app_id or ""
-        expected = signature(app_id, raw, str(body.get("timestamp", "")), key)
-        return bool(key) and hmac.compare_digest(given.encode(), expected.encode())
+        given_bytes = given.strip().lower().encode("ascii", "replace")
+        stamps = dict.fromkeys(m.decode() for m in TIMESTAMP.findall(raw[:MAX_EVENT]))
+        return bool(key) and any(
+            hmac.compare_digest(given_bytes, signature(app_id, raw, stamp, key).encode())
+            for stamp in list(stamps)[:3])
 
     def _ignored(self, body: dict[str, Any]) -> str:
         """Why a signed event is acknowledged and dropped: '' when it is for us."""
         event = str(body.get("event_name", ""))
         if event in IGNORED_EVENTS or event.startswith("oa_send_"):
             return "not a person's message"
-        oa = _id(body.get("oa_id")) or _id((body.get("recipient") or {}).get("id"))
+        recipient = body.get("recipient")
+        oa = _id(body.get("oa_id")) or (_id(recipient.get("id"))
+                                        if isinstance(recipient, dict) else "")
         if self.config.oa_id and oa != self.config.oa_id:
             log.warning("zalo_oa: an event for another OA ignored")
             return "another OA"
-        try:
-            sent = datetime.fromtimestamp(int(str(body.get("timestamp"))) / 1000,
-                                          tz=VIETNAM)
-        except (TypeError, ValueError, OverflowError, OSError):
+        sent = event_time(body)
+        if sent is None:
             return "no timestamp"
-        now = self.app.services.clock.now()
-        if not now - REPLAY_WINDOW <= sent <= now + CLOCK_SKEW:
-            log.warning("zalo_oa: an event from outside the last %s ignored (replayed?)",
-                        REPLAY_WINDOW)
+        if not self._in_time(sent):
             return "too old"
-        if not self._person(body).isdigit():
+        if not _number(self._person(body)):
             log.warning("zalo_oa: an event whose person id is not a number ignored")
             return "bad person id"
         return ""
+
+    def _in_time(self, sent: datetime) -> bool:
+        """Within the replay window either way (a clock behind Zalo's is warned of, not
+        punished: a replay inside the window is caught by its msg_id)."""
+        skew = (sent - self.app.services.clock.now()).total_seconds()
+        if abs(skew) > REPLAY_WINDOW.total_seconds():
+            log.warning("zalo_oa: an event %d minutes %s this server's clock ignored "
+                        "(a replay, or a wrong clock)", abs(skew) // 60,
+                        "ahead of" if skew > 0 else "behind")
+            return False
+        if skew > CLOCK_SKEW.total_seconds():
+            log.warning("zalo_oa: events arrive %d minutes ahead of this server's clock; "
+                        "check its time (NTP)", skew // 60)
+        return True
 
     @staticmethod
     def _person(body: dict[str, Any]) -> str:
@@ -237,10 +274,11 @@ class ZaloOAChannel(PlatformChannel):
         holder = body.get("follower") if event in ("follow", "unfollow") else body.get("sender")
         return _id((holder or {}).get("id")) if isinstance(holder, dict) else ""
 
-    async def _unfollowed(self, person: str) -> web.Response:
-        """Nobody to answer: recorded at once, so nothing more is sent to them."""
+    async def _unfollowed(self, person: str, at: datetime | None) -> web.Response:
+        """Nobody to answer: recorded at once, so nothing more is sent to them (unless
+        they wrote after it: a late re-sent unfollow must not silence a new follower)."""
         try:
-            await self.app.conversation.set_blocked(CHANNEL, person, True)
+            await self.app.conversation.set_blocked(CHANNEL, person, True, unless_seen_after=at)
         except Exception as exc:
             log.error("zalo_oa: unfollow not stored (%s); answering 503", type(exc).__name__)
             return web.json_response({"error": "try again"}, status=503)
@@ -251,7 +289,7 @@ class ZaloOAChannel(PlatformChannel):
         anything else a person sent (a polite "please write")."""
         event, person = str(body.get("event_name", "")), self._person(body)
         message = body.get("message") if isinstance(body.get("message"), dict) else {}
-        msg_id = _id(message.get("msg_id")) or None
+        msg_id = _id(message.get("msg_id"))[:128] or None
         if event == "follow":
             return Received(CHANNEL, person, f"follow:{person}:{body.get('timestamp')}",
                             Incoming(CHANNEL, person, person, text="/start"))
@@ -289,7 +327,10 @@ class ZaloOAChannel(PlatformChannel):
         try:
             await self.api.send(to, text)
         except OAError as exc:
-            if exc.code < 0:
+            if exc.code == FRESH_TOKEN_REFUSED:
+                log.error("zalo_oa: Zalo refuses the access token it has just issued; "
+                          "sending paused")
+            elif exc.code < 0:
                 log.info("zalo_oa: Zalo answered %s", exc)  # their code, never the text
             return classify(exc, self.app.services.clock.now())
         except (RefreshRefused, NoToken) as exc:
@@ -297,4 +338,5 @@ class ZaloOAChannel(PlatformChannel):
             return Outcome(Result.PAUSE, retry_after=REFUSED_PAUSE)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # during a refresh
             return Outcome(Result.RETRY, error=f"token refresh: {type(exc).__name__}")
+        self.told_refused = False
         return SENT

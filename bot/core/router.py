@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
@@ -300,13 +300,19 @@ class Conversation:
                 return []
             return await take_waiting(session, user.id, stored_now(self.services.clock))
 
-    async def set_blocked(self, channel: str, user_id: str, blocked: bool) -> None:
-        """A platform says the user blocked (or unblocked) the bot: never message them."""
+    async def set_blocked(self, channel: str, user_id: str, blocked: bool,
+                          unless_seen_after: datetime | None = None) -> None:
+        """A platform says the user blocked (or unblocked) the bot: never message them.
+        UNLESS_SEEN_AFTER (aware): not if they wrote after that moment (a late repeat)."""
         async with self.services.sessions() as session, session.begin():
             user = await session.scalar(_USER_BY_CHANNEL_ID,
                                         {"channel": channel, "user_id": user_id})
-            if user is not None:
-                user.blocked = blocked
+            if user is None:
+                return
+            if unless_seen_after is not None and user.last_seen_at is not None and \
+                    user.last_seen_at > unless_seen_after.astimezone(UTC).replace(tzinfo=None):
+                return
+            user.blocked = blocked
 
     def stale(self, turn: Turn) -> list[Reply]:
         return [turn.say("stale_option", options=self.menu(turn))]

@@ -42,15 +42,21 @@ def _fail(message: str) -> int:
 def read_answer(line: str, state: str) -> tuple[str, str | None] | str:
     """(code, oa_id) from the pasted callback address or a bare code; a str explains
     what is wrong with it."""
-    line = line.strip()
-    if "code=" not in line:
+    line = line.strip().strip("\"'<>‹›«» ")
+    if "?" not in line and "=" not in line:
         bare = re.fullmatch(r"[A-Za-z0-9._~-]{8,}", line)
         return (line, None) if bare else "no code in what was pasted"
     query = parse_qs(urlsplit(line).query or line.split("?", 1)[-1])
+    if query.get("error") or query.get("error_reason"):
+        reason = (query.get("error_description") or query.get("error_reason")
+                  or query["error"])[0]
+        return f"Zalo did not give a code ({reason}); the admin has to allow, then paste again"
     code = (query.get("code") or [""])[0]
-    if (query.get("state") or [state])[0] != state:
+    if not code:
+        return "no code in the address; paste the whole address from the browser's bar"
+    if (query.get("state") or [""])[0] != state:
         return "the address is from another authorisation (its state differs); start again"
-    return (code, (query.get("oa_id") or [None])[0]) if code else "no code in the address"
+    return code, (query.get("oa_id") or [None])[0]
 
 
 async def authorize(app: App, args: argparse.Namespace) -> int:
@@ -65,8 +71,9 @@ async def authorize(app: App, args: argparse.Namespace) -> int:
     print("1. An admin of the Official Account opens this link in a browser signed in to "
           "Zalo, and allows:\n")
     print(f"   {link.url}\n")
-    print("2. Zalo then opens the callback address. Paste that whole address here (or just "
-          "its code), within 10 minutes:")
+    print("2. The browser then goes to the callback address. The page itself may show an "
+          "error; that does not matter. Copy the whole address from the browser's address "
+          "bar and paste it here, within 10 minutes:")
     answer = read_answer(sys.stdin.readline(), link.state)
     if isinstance(answer, str):
         return _fail(answer)
@@ -82,6 +89,6 @@ async def authorize(app: App, args: argparse.Namespace) -> int:
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         return _fail(f"Zalo's OAuth server did not answer ({type(exc).__name__}); try again")
     await TokenStore(app.services, client.refresh, None).replace(grant)
-    print(f"authorised{f' OA {oa_id}' if oa_id else ''}: the token is stored; running bot "
-          "processes use it from their next message")
+    print(f"authorised OA {oa_id or oa.oa_id}: the token is stored; running bot processes "
+          "start sending again within 10 minutes, without a restart")
     return 0

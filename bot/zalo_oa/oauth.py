@@ -23,6 +23,7 @@ from bot.zalo_oa.tokens import Grant, RefreshRefused
 TOKEN_PATH = "/v4/oa/access_token"
 PERMISSION_PATH = "/v4/oa/permission"
 TIMEOUT = aiohttp.ClientTimeout(total=10)
+DEFAULT_LIFETIME = 3600.0  # seconds, when Zalo's expires_in cannot be read
 
 
 @dataclass(frozen=True)
@@ -51,26 +52,44 @@ class OAuthClient:
 
     async def exchange(self, code: str, verifier: str) -> Grant:
         """The admin's authorisation code (valid 10 minutes) for the first pair."""
-        return await self._grant({"grant_type": "authorization_code", "code": code,
-                                  "code_verifier": verifier})
+        grant = await self._grant({"grant_type": "authorization_code", "code": code,
+                                   "code_verifier": verifier})
+        if grant.refresh_token is None:
+            raise RefreshRefused("Zalo OAuth answered without a refresh token")
+        return grant
 
     async def refresh(self, refresh_token: str) -> Grant:
         return await self._grant({"grant_type": "refresh_token",
                                   "refresh_token": refresh_token})
 
     async def _grant(self, form: dict[str, str]) -> Grant:
+        """Zalo's answer read: a pair, a refusal (RefreshRefused), or trouble worth trying
+        again later (ConnectionError: a server error, a proxy's page, a cut connection)."""
         async with aiohttp.ClientSession(timeout=TIMEOUT) as http, http.post(
                 self.url, data={"app_id": self.app_id, **form},
                 headers={"secret_key": self.app_secret}) as response:
-            body: Any = await response.json(content_type=None)
-        if not isinstance(body, dict):  # a proxy's error page: try again later
-            raise ConnectionError("Zalo OAuth: an answer that is not JSON")
-        if body.get("error") or "access_token" not in body:
-            reason = body.get("error_description") or body.get("error")
+            try:
+                body: Any = await response.json(content_type=None)
+            except ValueError:
+                body = None
+            status = response.status
+        if status >= 500 or not isinstance(body, dict):
+            raise ConnectionError(f"Zalo OAuth: HTTP {status}, no usable answer")
+        if not body.get("access_token"):
+            reason = next((body[k] for k in ("error_description", "error_reason",
+                                             "error_name", "message", "error") if body.get(k)),
+                          "no access token")
             raise RefreshRefused(f"Zalo OAuth refused: {reason}")
-        try:
-            seconds = int(str(body.get("expires_in", "")))
-        except ValueError:
-            raise RefreshRefused("Zalo OAuth answered without expires_in") from None
-        return Grant(str(body["access_token"]), str(body["refresh_token"]),
-                     timedelta(seconds=seconds))
+        return Grant(str(body["access_token"]),
+                     str(body["refresh_token"]) if body.get("refresh_token") else None,
+                     timedelta(seconds=_seconds(body.get("expires_in"))))
+
+
+def _seconds(value: Any) -> float:
+    """`expires_in` is a string of seconds; an odd one gives an hour, and the token is
+    refreshed sooner rather than lost."""
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        return DEFAULT_LIFETIME
+    return seconds if 0 < seconds < 10 * 86400 else DEFAULT_LIFETIME

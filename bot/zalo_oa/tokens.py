@@ -16,8 +16,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.services import Services
@@ -33,7 +35,7 @@ class Grant:
     """What the OAuth server answered: the pair to use from now on."""
 
     access_token: str
-    refresh_token: str
+    refresh_token: str | None  # None: Zalo sent no new one, the stored one stays
     expires_in: timedelta
 
 
@@ -71,13 +73,10 @@ class TokenStore:
         If another caller refreshed meanwhile, its token is returned instead. A network
         failure leaves the stored pair as it was."""
         async with self.lock:
-            try:
-                return await self._refresh_locked(spent)
-            except RefreshRefused as refused:
-                await self._mark_refused(str(refused) or "refused")
-                raise
+            return await self._refresh_locked(spent)
 
     async def _refresh_locked(self, spent: str | None) -> str:
+        refused: RefreshRefused | None = None
         async with self.services.sessions() as session, session.begin():
             row = await self._locked_row(session)
             now = stored_now(self.services.clock)
@@ -86,9 +85,17 @@ class TokenStore:
             if row.access_token and row.access_token != spent and row.access_expires_at \
                     and row.access_expires_at - MARGIN > now:
                 return row.access_token  # another process refreshed while we waited
-            grant = await self.refresh_call(row.refresh_token)
-            row.access_token, row.refresh_token = grant.access_token, grant.refresh_token
-            row.access_expires_at, row.updated_at = now + grant.expires_in, now
+            try:
+                grant = await self.refresh_call(row.refresh_token)
+            except RefreshRefused as exc:  # kept, so every process stops asking
+                refused = exc
+                row.refused, row.updated_at = (str(exc) or "refused")[:200], now
+            else:
+                row.access_token = grant.access_token
+                row.refresh_token = grant.refresh_token or row.refresh_token
+                row.access_expires_at, row.updated_at = now + grant.expires_in, now
+        if refused is not None:
+            raise refused
         return grant.access_token  # committed: the new refresh token is safe first
 
     async def replace(self, grant: Grant) -> None:
@@ -105,28 +112,38 @@ class TokenStore:
             row.access_expires_at, row.updated_at = now + grant.expires_in, now
             row.refused = None
 
-    async def _mark_refused(self, reason: str) -> None:
-        """Kept, so every process stops asking and `status` can say why."""
-        async with self.services.sessions() as session, session.begin():
-            row = await self._locked_row(session)  # the seed's row, if it was the first
-            row.refused, row.updated_at = reason[:200], stored_now(self.services.clock)
-
     async def _locked_row(self, session: AsyncSession) -> OAuthToken:
-        """The token row, locked until the transaction ends (PostgreSQL; SQLite has one
-        writer); seeded from the configuration only when there is none."""
+        """The token row, write-locked until the transaction ends, so no other process
+        refreshes meanwhile (PostgreSQL: FOR UPDATE; SQLite: a write takes the database's
+        one write lock); seeded from the configuration only when there is none."""
+        now = stored_now(self.services.clock)
+        if self.seed:  # a second process seeding at the same moment changes nothing
+            await session.execute(
+                _insert(session)(OAuthToken).values(name=self.name, refresh_token=self.seed,
+                                                    updated_at=now)
+                .on_conflict_do_nothing(index_elements=[OAuthToken.name]))
         query = select(OAuthToken).where(OAuthToken.name == self.name)
-        if session.bind and session.bind.dialect.name == "postgresql":
+        if _dialect(session) == "postgresql":
             query = query.with_for_update()
+        else:
+            await session.execute(update(OAuthToken).where(OAuthToken.name == self.name)
+                                  .values(updated_at=OAuthToken.updated_at))
         row = await session.scalar(query)
         if row is None:
-            if not self.seed:
-                raise NoToken(f"{self.name}: no refresh token; run `laocai-bot zalo-oa "
-                              "authorize` or set ZALO_OA_REFRESH_TOKEN")
-            row = OAuthToken(name=self.name, refresh_token=self.seed,
-                             updated_at=stored_now(self.services.clock))
-            session.add(row)
-            await session.flush()
+            raise NoToken(f"{self.name}: no refresh token; run `laocai-bot zalo-oa "
+                          "authorize` or set ZALO_OA_REFRESH_TOKEN")
         return row
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind else ""
+
+
+def _insert(session: AsyncSession) -> Any:
+    """INSERT with ON CONFLICT for the database in use."""
+    if _dialect(session) == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 async def refusals(session: AsyncSession) -> dict[str, tuple[str, datetime]]:
