@@ -9,9 +9,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.storage.models import OutboxMessage, User
+from bot.storage.models import OutboxMessage, OutboxStatus, User
 
-from .support import CAM_DUONG, SA_PA, grant, people
+from .support import CAM_DUONG, NOW, SA_PA, grant, people
 from .test_console import signed_in
 from .test_console_trainings import post
 
@@ -102,3 +102,25 @@ async def test_a_commune_officer_cannot_open_the_provinces_broadcast(app, browse
     await signed_in(app, browser, "officer")
     assert (await browser.get(url)).status == 404
     assert (await post(browser, f"{url}/stop", {})).status == 404
+
+
+async def test_the_report_counts_each_channel_and_who_zalo_would_not_take(app, browser):
+    await people(app)
+    async with app.services.sessions() as session, session.begin():
+        session.add(User(channel="zalo_oa", channel_user_id="5001", chat_id="5001",
+                         language="vi", commune_code=CAM_DUONG, news_opt_in=True,
+                         blocked=False, created_at=NOW, last_seen_at=NOW))
+    await grant(app, "boss", "province")
+    await signed_in(app, browser, "boss")
+    url = (await post(browser, "/staff/broadcasts", NEWS)).headers["Location"]
+    async with app.services.sessions() as session, session.begin():  # as the engine records
+        for row in await session.scalars(select(OutboxMessage)):
+            row.status = (OutboxStatus.UNREACHABLE if row.channel == "zalo_oa"
+                          else OutboxStatus.SENT)
+    page = await (await browser.get(url)).text()
+    assert "Theo kênh" in page and "Chưa nhắn OA trong 7 ngày" in page
+    zalo_row = page.split("Zalo OA</th>", 1)[1].split("</tr>", 1)[0]
+    assert [cell.split("</td>")[0] for cell in zalo_row.split("<td>")[1:]] == \
+        ["0", "0", "0", "0", "1", "0"]  # sent, waiting, failed, blocked, unreachable, stopped
+    progress = json.loads(await (await browser.get(f"{url}/progress")).text())
+    assert progress["unreachable"] == 1 and progress["sent"] == 2
