@@ -254,6 +254,7 @@ def from_mapping(
     _read_hours(cfg, raw)
     _read_handoff(cfg, raw)
     _apply_environment(cfg, env)
+    _check_zalo_oa(cfg.zalo_oa)  # after the environment, which holds its secrets
     return cfg
 
 
@@ -391,7 +392,6 @@ def _apply_environment(cfg: Config, env: dict[str, str]) -> None:
             setattr(cfg.zalo_oa, key, env[variable])
     if env.get("DATABASE_URL"):
         cfg.database_url = env["DATABASE_URL"]
-    _check_zalo_oa(cfg.zalo_oa)
     if not re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", cfg.database_url):
         raise ConfigError(
             "database.url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
