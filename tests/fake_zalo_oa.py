@@ -32,6 +32,8 @@ class FakeZaloOAuth(LocalServer):
         self.expires_in: str | None = "90000"
         self.canned: web.Response | None = None  # answered once instead of anything else
         self.omit_refresh = False  # a pair without its refresh token (seen in the wild)
+        self.hold: asyncio.Event | None = None  # a slow Zalo: answers once this is set
+        self.asked = asyncio.Event()  # set when a refresh arrives
         self.presented: list[str] = []  # every refresh token a refresh was asked with
         self.codes: dict[str, str] = {}  # authorisation code → the PKCE challenge it was for
 
@@ -60,6 +62,9 @@ class FakeZaloOAuth(LocalServer):
             return self._exchange(str(form.get("code")), str(form.get("code_verifier")))
         old = str(form.get("refresh_token", ""))
         self.presented.append(old)
+        self.asked.set()
+        if self.hold is not None:
+            await self.hold.wait()
         if form.get("grant_type") != "refresh_token" or old not in self.live:
             return web.json_response({"error": -14014,
                                       "error_description": "Invalid refresh token"})

@@ -65,3 +65,19 @@ async def wait_for_text(calls: Callable[[], list[Call]], arrived: asyncio.Event,
             await asyncio.wait_for(arrived.wait(), 0.2)
     seen = [c.text[:60] for c in calls()]
     raise AssertionError(f"no message with {fragment!r} to {who}; sent: {seen}")
+
+
+async def wait_listening(port: int, limit_seconds: float = 20.0) -> None:
+    """Until something accepts connections on 127.0.0.1:PORT (a process's second server
+    may start after the first answers)."""
+    deadline = time.monotonic() + limit_seconds
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        return

@@ -41,7 +41,7 @@ from bot.zalo_oa.tokens import Grant, TokenStore
 
 from .conftest import TODAY, make_config
 from .fake_zalo_oa import APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY, FakeZaloOA
-from .local_server import free_port
+from .local_server import free_port, wait_listening
 from .test_process import BotProcess, cli, write_config
 
 NOW_MS = int(TODAY.timestamp() * 1000)
@@ -290,6 +290,7 @@ async def test_after_a_restart_the_spent_refresh_token_in_the_config_is_never_us
         bot = BotProcess(config, web_port)
         try:
             await bot.wait_ready()
+            await wait_listening(hook_port)  # the webhook starts after the web chat
             if life == 1:
                 fake.expire_access()  # a refresh is needed in the second life too
             await fake.says(f"700{life}", "id.vn là gì")
@@ -433,3 +434,22 @@ async def test_a_bot_started_before_anyone_authorised_starts_sending_once_they_d
 def test_what_an_admin_pastes_back_is_read_or_refused_by_name(pasted, expected) -> None:
     answer = read_answer(pasted, "s1")
     assert answer == expected if isinstance(expected, tuple) else expected in answer
+
+
+async def test_a_slow_zalo_oauth_server_does_not_hold_up_what_people_write(fake, oa) -> None:
+    app, channel = oa
+    fake.expire_access()
+    async with app.services.sessions() as session, session.begin():
+        row = await session.get(OAuthToken, "zalo_oa")
+        assert row is not None
+        row.access_expires_at = TODAY.replace(tzinfo=None)  # due for a refresh
+    fake.hold = asyncio.Event()
+    fake.asked.clear()
+    sending = asyncio.create_task(channel.deliver("9001", Reply("Nhắc lịch")))
+    await asyncio.wait_for(fake.asked.wait(), 10)  # the refresh now waits on Zalo
+    rows = await inbox_rows(app)
+    status, _ = await fake.post(fake.event("user_send_text", "9002", "id.vn là gì"))
+    assert status == 200 and await inbox_rows(app) == rows + 1  # stored meanwhile
+    assert not sending.done()
+    fake.hold.set()
+    assert await sending is SENT

@@ -2,9 +2,10 @@
 
 Zalo's refresh token works once: each refresh answers with a new one, and a process
 that comes back with a spent token has lost the OA until an admin authorises again.
-So a refresh happens under a lock on the token's row (two processes never refresh
-at once; the second finds the first one's fresh token and uses it), and the new
-refresh token is committed before the new access token is used. The refresh token
+So a refresh happens under a lock (one per process, and on PostgreSQL the token's row,
+so two processes never refresh at once; the second finds the first one's fresh token
+and uses it), and the new refresh token is committed before the new access token is
+used. The refresh token
 in the configuration only seeds an empty table: after a restart the stored one is
 used, never the spent one from the file. A refused refresh is kept with its reason,
 so the channel stops and `status` tells the operator to authorise again.
@@ -76,27 +77,50 @@ class TokenStore:
             return await self._refresh_locked(spent)
 
     async def _refresh_locked(self, spent: str | None) -> str:
-        refused: RefreshRefused | None = None
-        async with self.services.sessions() as session, session.begin():
-            row = await self._locked_row(session)
-            now = stored_now(self.services.clock)
-            if row.refused:
-                raise RefreshRefused(row.refused)
-            if row.access_token and row.access_token != spent and row.access_expires_at \
-                    and row.access_expires_at - MARGIN > now:
-                return row.access_token  # another process refreshed while we waited
-            try:
-                grant = await self.refresh_call(row.refresh_token)
-            except RefreshRefused as exc:  # kept, so every process stops asking
-                refused = exc
-                row.refused, row.updated_at = (str(exc) or "refused")[:200], now
-            else:
-                row.access_token = grant.access_token
-                row.refresh_token = grant.refresh_token or row.refresh_token
-                row.access_expires_at, row.updated_at = now + grant.expires_in, now
-        if refused is not None:
-            raise refused
-        return grant.access_token  # committed: the new refresh token is safe first
+        """PostgreSQL: Zalo is asked while the row is locked (other processes wait for
+        the row only). SQLite has one sending process (README) and one write lock for the
+        whole database, which must not wait on Zalo: it is asked with no transaction
+        open, and the answer stored only if the row still holds the token that was used."""
+        async with self.services.sessions() as session:
+            async with session.begin():
+                row = await self._locked_row(session)
+                fresh = self._usable(row, spent)
+                if fresh:
+                    return fresh  # another caller refreshed while we waited
+                used = row.refresh_token
+                if _dialect(session) == "postgresql":
+                    answer = await self._ask(used)
+                    _apply(row, answer, stored_now(self.services.clock))
+            if _dialect(session) != "postgresql":
+                answer = await self._ask(used)
+                async with session.begin():
+                    row = await self._locked_row(session)
+                    if row.refresh_token != used:  # another process stored a newer pair
+                        fresh = self._usable(row, spent)
+                        if fresh:
+                            return fresh
+                        raise RefreshRefused(row.refused or "another process refreshed")
+                    _apply(row, answer, stored_now(self.services.clock))
+        if isinstance(answer, RefreshRefused):
+            raise answer
+        return answer.access_token  # committed: the new refresh token is safe first
+
+    def _usable(self, row: OAuthToken, spent: str | None) -> str | None:
+        """The stored access token if it is not SPENT and lives a while yet; a refusal
+        on record is raised."""
+        if row.refused:
+            raise RefreshRefused(row.refused)
+        if row.access_token and row.access_token != spent and row.access_expires_at \
+                and row.access_expires_at - MARGIN > stored_now(self.services.clock):
+            return row.access_token
+        return None
+
+    async def _ask(self, refresh_token: str) -> Grant | RefreshRefused:
+        """Zalo's answer; a network failure raises (nothing stored changes)."""
+        try:
+            return await self.refresh_call(refresh_token)
+        except RefreshRefused as refused:
+            return refused
 
     async def replace(self, grant: Grant) -> None:
         """An admin's new authorisation: the stored pair replaced, a refusal forgotten.
@@ -113,16 +137,17 @@ class TokenStore:
             row.refused = None
 
     async def _locked_row(self, session: AsyncSession) -> OAuthToken:
-        """The token row, write-locked until the transaction ends, so no other process
-        refreshes meanwhile (PostgreSQL: FOR UPDATE; SQLite: a write takes the database's
-        one write lock); seeded from the configuration only when there is none."""
+        """The token row, locked until the transaction ends (PostgreSQL: FOR UPDATE;
+        SQLite: the transaction's write), seeded from the configuration only when there
+        is none."""
         now = stored_now(self.services.clock)
         if self.seed:  # a second process seeding at the same moment changes nothing
             await session.execute(
                 _insert(session)(OAuthToken).values(name=self.name, refresh_token=self.seed,
                                                     updated_at=now)
                 .on_conflict_do_nothing(index_elements=[OAuthToken.name]))
-        query = select(OAuthToken).where(OAuthToken.name == self.name)
+        query = (select(OAuthToken).where(OAuthToken.name == self.name)
+                 .execution_options(populate_existing=True))  # never a stale copy
         if _dialect(session) == "postgresql":
             query = query.with_for_update()
         else:
@@ -133,6 +158,17 @@ class TokenStore:
             raise NoToken(f"{self.name}: no refresh token; run `laocai-bot zalo-oa "
                           "authorize` or set ZALO_OA_REFRESH_TOKEN")
         return row
+
+
+def _apply(row: OAuthToken, answer: Grant | RefreshRefused, now: datetime) -> None:
+    """A grant becomes the stored pair; a refusal is kept, so every process stops asking."""
+    if isinstance(answer, RefreshRefused):
+        row.refused, row.updated_at = (str(answer) or "refused")[:200], now
+        return
+    row.access_token = answer.access_token
+    row.refresh_token = answer.refresh_token or row.refresh_token
+    row.access_expires_at, row.updated_at = now + answer.expires_in, now
+    row.refused = None  # a racing process's refusal of the token this grant replaced
 
 
 def _dialect(session: AsyncSession) -> str:
