@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.broadcast.store import Scope, finish_done, queue
+from bot.broadcast.store import Scope, final_report, finish_done, queue
 from bot.channels.formatting import to_telegram_html
 from bot.core.messages import Reply
 from bot.delivery.engine import DeliveryEngine
@@ -252,3 +252,14 @@ async def test_a_time_at_the_edge_of_the_calendar_is_re_asked_not_crashed(app, w
     assert "Mình chưa hiểu thời gian" in chat.text()
 
 
+
+
+def test_the_senders_report_names_every_channel_biggest_first_and_knows_no_unknown_one() -> None:
+    item = Broadcast(id=7, recipients=6)
+    per = {"web": {"sent": 1}, "terminal": {"sent": 1}, "zalo_oa": {"sent": 2, "unreachable": 1},
+           "new_platform": {"sent": 1}}
+    report = final_report("vi", item, per)
+    assert report.startswith("Tin #7 đã gửi xong: 5/6 người nhận được")
+    assert "Theo kênh: Zalo OA 2/3, Trang web 1/1, Dòng lệnh 1/1, new_platform 1/1." in report
+    assert "1 người chưa nhắn cho OA Zalo" in report
+    assert "chưa nhắn cho OA" not in final_report("vi", item, {"web": {"sent": 6}})

@@ -121,6 +121,7 @@ async def test_the_report_counts_each_channel_and_who_zalo_would_not_take(app, b
     assert "Theo kênh" in page and "Chưa nhắn OA trong 7 ngày" in page
     zalo_row = page.split("Zalo OA</th>", 1)[1].split("</tr>", 1)[0]
     assert [cell.split("</td>")[0] for cell in zalo_row.split("<td>")[1:]] == \
-        ["0", "0", "0", "0", "1", "0"]  # sent, waiting, failed, blocked, unreachable, stopped
+        ["0", "0", "0", "0", "0", "1", "0"]  # sent, waiting, failed, invalid, blocked,
+    # unreachable, stopped
     progress = json.loads(await (await browser.get(f"{url}/progress")).text())
     assert progress["unreachable"] == 1 and progress["sent"] == 2

@@ -204,8 +204,8 @@ async def test_a_broadcast_marks_people_outside_the_7_day_window_and_reports_per
     assert await broadcasts.finish_done(app.services.sessions, app.services.clock) == 1
     await engine.deliver_due()  # the report to the sender
     report = await fake.wait_text("2001", f"Tin #{broadcast.id} đã gửi xong")
-    assert "1 không nhắn cho OA Zalo trong 7 ngày" in report.text
-    assert "Zalo OA 2/3" in report.text
+    assert "1 người chưa nhắn cho OA Zalo trong 7 ngày" in report.text
+    assert "Theo kênh: Zalo OA 2/3." in report.text
 
 
 async def test_night_holds_a_reminder_until_morning_without_losing_it(fake, oa) -> None:

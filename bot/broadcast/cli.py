@@ -128,6 +128,7 @@ async def broadcast(app: App, args: argparse.Namespace) -> int:
         print(f"#{item.id} {item.status}: {tally.get('sent', 0)}/{item.recipients} sent, "
               f"{tally.get('pending', 0)} pending, {tally.get('blocked', 0)} blocked, "
               f"{tally.get('failed', 0) + tally.get('invalid', 0)} failed, "
+              f"{tally.get('unreachable', 0)} outside Zalo's 7-day window, "
               f"{tally.get('cancelled', 0)} cancelled")
         return 0
     for code in args.commune or []:
@@ -177,7 +178,8 @@ async def _progress(app: App, broadcast_id: int, total: int) -> int:
         filled = int(width * done / total) if total else width
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
               f"(sent {tally.get('sent', 0)}, blocked {tally.get('blocked', 0)}, "
-              f"failed {tally.get('failed', 0) + tally.get('invalid', 0)})", end="", flush=True)
+              f"failed {tally.get('failed', 0) + tally.get('invalid', 0)}, "
+              f"unreachable {tally.get('unreachable', 0)})", end="", flush=True)
         if done >= total:
             print(f"\ndone in {time.monotonic() - started:.1f} s")
             return 0

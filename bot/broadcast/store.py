@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.catalogue import name_of
 from bot.catalogue import text as catalogue_text
 from bot.core import payloads
 from bot.core.messages import Option, Reply
@@ -189,16 +190,20 @@ async def counts_per_channel(session: AsyncSession,
 def final_report(lang: str, broadcast: Broadcast, per: dict[str, dict[str, int]]) -> str:
     """The sender's report: totals, then each channel's received/recipients."""
     total = summed(per)
+    biggest_first = sorted(per.items(), key=lambda item: -sum(item[1].values()))
     channels = ", ".join(
-        f"{catalogue_text(lang, 'console_channel_' + channel)} "
+        f"{name_of(lang, 'console_channel_', channel)} "
         f"{tally.get(OutboxStatus.SENT, 0)}/{sum(tally.values())}"
-        for channel, tally in sorted(per.items()))
-    return catalogue_text(
+        for channel, tally in biggest_first)
+    report = catalogue_text(
         lang, "broadcast_report", id=broadcast.id, sent=total.get(OutboxStatus.SENT, 0),
         total=broadcast.recipients, blocked=total.get(OutboxStatus.BLOCKED, 0),
-        unreachable=total.get(OutboxStatus.UNREACHABLE, 0),
         failed=total.get(OutboxStatus.FAILED, 0) + total.get(OutboxStatus.INVALID, 0),
         channels=channels or "—")
+    if total.get(OutboxStatus.UNREACHABLE):
+        report += " " + catalogue_text(lang, "broadcast_report_unreachable",
+                                       n=total[OutboxStatus.UNREACHABLE])
+    return report
 
 
 async def cancel(session: AsyncSession, broadcast: Broadcast, actor: str, now: datetime) -> int:

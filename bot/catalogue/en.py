@@ -228,7 +228,7 @@ MESSAGES: dict[str, str] = {
     "broadcast_stopped": "Message #{id} stopped; {held} not yet sent were held back.",
     "broadcast_header": "📢 News from {origin}:",
     "broadcast_footer": "Don't want news any more? Type \"stop news\".",
-    "broadcast_report": "Message #{id} finished: {sent}/{total} received it, {blocked} blocked the bot, {unreachable} have not written to the Zalo OA in 7 days so Zalo would not take it, {failed} could not be sent. By channel: {channels}.",
+    "broadcast_report": "Message #{id} finished: {sent}/{total} received it, {blocked} blocked the bot, {failed} could not be sent. By channel: {channels}.",
     "scope_all": "the whole province",
     "scope_session": "registrants of {session}",
     "origin_province": "Lào Cai province",
@@ -652,4 +652,6 @@ MESSAGES: dict[str, str] = {
     "console_outbox_unreachable": "No message to the OA in 7 days (Zalo refuses)",
     "console_broadcast_channels": "By channel",
     "console_channel": "Channel",
+    "broadcast_report_unreachable": "{n} have not written to the Zalo OA in 7 days, so Zalo would not take it; they get news again once they write, but this message is not re-sent.",
+    "console_channel_terminal": "Terminal",
 }

@@ -238,7 +238,7 @@ MESSAGES: dict[str, str] = {
     "broadcast_stopped": "Đã dừng tin #{id}; {held} tin chưa gửi được giữ lại.",
     "broadcast_header": "📢 Tin từ {origin}:",
     "broadcast_footer": "Không muốn nhận tin nữa? Gõ \"tắt tin\".",
-    "broadcast_report": "Tin #{id} đã gửi xong: {sent}/{total} người nhận được, {blocked} đã chặn bot, {unreachable} không nhắn cho OA Zalo trong 7 ngày qua nên Zalo chưa cho gửi, {failed} không gửi được. Theo kênh: {channels}.",
+    "broadcast_report": "Tin #{id} đã gửi xong: {sent}/{total} người nhận được, {blocked} đã chặn bot, {failed} không gửi được. Theo kênh: {channels}.",
     "scope_all": "toàn tỉnh",
     "scope_session": "người đăng ký lớp {session}",
     "origin_province": "tỉnh Lào Cai",
@@ -662,4 +662,6 @@ MESSAGES: dict[str, str] = {
     "console_outbox_unreachable": "Chưa nhắn OA trong 7 ngày (Zalo chưa cho gửi)",
     "console_broadcast_channels": "Theo kênh",
     "console_channel": "Kênh",
+    "broadcast_report_unreachable": "{n} người chưa nhắn cho OA Zalo trong 7 ngày qua nên Zalo không nhận gửi; họ sẽ nhận được tin sau khi nhắn lại cho OA, nhưng tin này không được gửi lại.",
+    "console_channel_terminal": "Dòng lệnh",
 }

@@ -37,7 +37,8 @@ from knowledge.audience import PERSON_GROUPS
 
 CHANNEL_ORDER = ("zalo_oa", "zalo", "web", "telegram", "terminal")
 PROGRESS = (OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.FAILED,
-            OutboxStatus.BLOCKED, OutboxStatus.UNREACHABLE, OutboxStatus.CANCELLED)
+            OutboxStatus.INVALID, OutboxStatus.BLOCKED, OutboxStatus.UNREACHABLE,
+            OutboxStatus.CANCELLED)
 
 
 @dataclass(frozen=True)

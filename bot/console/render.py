@@ -13,7 +13,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.catalogue import CATALOGUES
+from bot.catalogue import name_of
 from bot.catalogue import text as catalogue_text
 from bot.console.figures import VIETNAM_OFFSET_HOURS, Period
 from bot.core.messages import clean_incoming
@@ -79,8 +79,7 @@ def translator(request: web.Request) -> Callable[..., str]:
 def labeller(request: web.Request) -> Callable[[str, str], str]:
     """A stored code's name in the catalogue (PREFIX + code), or the code itself."""
     lang = request.get(LANG_KEY, "vi")
-    catalogue = CATALOGUES.get(lang, CATALOGUES["vi"])
-    return lambda prefix, code: catalogue.get(prefix + code) or code
+    return lambda prefix, code: name_of(lang, prefix, code)
 
 
 def render(request: web.Request, template: str, status: int = 200,
