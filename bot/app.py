@@ -48,14 +48,16 @@ class App:
         last minute (for /healthz and `status`)."""
         from bot.delivery import outbox
         from bot.inbox import store
-        from bot.zalo_oa.tokens import refusals
+        from bot.zalo_oa.tokens import token_state
 
         now = stored_now(self.services.clock)
         async with self.services.sessions() as session:
             inbox = await store.backlog(session, now)
             waiting, oldest_due = await outbox.backlog(session, now)
             workers = await store.workers_seen(session, now - timedelta(minutes=1))
-            refused = await refusals(session)
+            oa = self.config.zalo_oa
+            tokens = {"zalo_oa": await token_state(session, bool(oa.refresh_token))} \
+                if oa.configured else {}
         lag = round(inbox.oldest_pending_seconds, 1)
         return {"inbox": {"pending": inbox.pending, "lag_seconds": lag,
                           "failed": inbox.failed, "parked": inbox.parked},
@@ -63,8 +65,10 @@ class App:
                 "workers": [{"id": w.worker_id, "host": w.host, "pid": w.pid,
                              "seen_seconds_ago": round((now - w.seen_at).total_seconds())}
                             for w in workers],
-                "tokens": {name: {"reason": reason, "since": since.isoformat(" ", "minutes")}
-                           for name, (reason, since) in refused.items()}}
+                "tokens": {name: {"working": state.working, "detail": state.detail,
+                                  "since": state.since.isoformat(" ", "minutes")
+                                  if state.since else None}
+                           for name, state in tokens.items()}}
 
     async def store_received(self, items: list[Received]) -> None:
         """A receiver's batch into the inbox, committed before it is acknowledged."""

@@ -237,11 +237,17 @@ async def _run(config: Config, receive: bool = True, work: bool = True) -> int:
 
 
 async def _status(config: Config) -> int:
+    from sqlalchemy.exc import DBAPIError
+
     from bot.app import build
 
     app = await build(config, upgrade=False)
     try:
         status = await app.status()
+    except DBAPIError:
+        print("status: the database has no tables yet: start the bot once, or run "
+              "`laocai-bot db upgrade`", file=sys.stderr)
+        return 1
     finally:
         await app.close()
     inbox, outbox = status["inbox"], status["outbox"]
@@ -253,10 +259,13 @@ async def _status(config: Config) -> int:
           f"oldest waiting {outbox['oldest_due_seconds']} s")
     workers = status["workers"]
     assert isinstance(workers, list)
-    for name, problem in status["tokens"].items():  # type: ignore[union-attr]
-        print(f"{name}: SENDING STOPPED since {problem['since']} UTC: Zalo refused the "
-              f"refresh token ({problem['reason']}); an OA admin must run "
-              "`laocai-bot zalo-oa authorize`")
+    for name, token in status["tokens"].items():  # type: ignore[union-attr]
+        if token["working"]:
+            print(f"{name}: authorised; {token['detail']}")
+        else:
+            since = f" since {token['since']} UTC" if token["since"] else ""
+            print(f"{name}: SENDING STOPPED{since}: {token['detail']}; an OA admin must run "
+                  "`laocai-bot zalo-oa authorize`")
     print(f"workers seen in the last minute: {len(workers)}")
     for worker in workers:
         print(f"  {worker['id']} on {worker['host']} (pid {worker['pid']}), "

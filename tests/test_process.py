@@ -216,3 +216,10 @@ async def test_a_sign_up_interrupted_by_kill_9_resumes_at_the_phone_step(bot_dir
         assert "Họ tên: Nguyễn Văn An" in replies[-1]["text"]
     finally:
         bot.stop()
+
+
+def test_status_before_the_database_exists_says_what_to_do(tmp_path: Path) -> None:
+    config = write_config(tmp_path, free_port())
+    result = cli("--config", str(config), "status")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "db upgrade" in result.stderr

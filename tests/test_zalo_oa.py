@@ -251,7 +251,8 @@ async def test_a_refused_refresh_token_stops_sending_but_keeps_what_people_write
         outcome = await channel.deliver("5001", Reply("x"))
         assert outcome.kind.value == "pause" and fake.sent == []
         status = await app.status()
-        assert "Invalid refresh token" in status["tokens"]["zalo_oa"]["reason"]  # type: ignore[index]
+        token = status["tokens"]["zalo_oa"]  # type: ignore[index]
+        assert not token["working"] and "Invalid refresh token" in token["detail"]
     finally:
         await channel.stop()
         await app.close()
@@ -411,11 +412,14 @@ async def test_a_bot_started_before_anyone_authorised_starts_sending_once_they_d
         await fake.says("8501", "id.vn là gì")
         assert await inbox_rows(app) == 1
         assert (await channel.deliver("8501", Reply("x"))).kind is Result.PAUSE
+        assert (await app.status())["tokens"] == {  # what `status` prints
+            "zalo_oa": {"working": False, "detail": "never authorised", "since": None}}
         client = OAuthClient(settings["oauth_base_url"], APP_ID, APP_SECRET)
         await TokenStore(app.services, client.refresh, None).replace(
             Grant("at-admin", "rt-admin", timedelta(hours=25)))
         fake.access = "at-admin"
         assert await channel.deliver("8501", Reply("x")) is SENT
+        assert (await app.status())["tokens"]["zalo_oa"]["working"]  # type: ignore[index]
     finally:
         await channel.stop()
         await app.close()
@@ -453,3 +457,15 @@ async def test_a_slow_zalo_oauth_server_does_not_hold_up_what_people_write(fake,
     assert not sending.done()
     fake.hold.set()
     assert await sending is SENT
+
+
+async def test_an_unfollow_that_arrives_minutes_late_is_left_to_zalos_own_answer(
+        fake, oa) -> None:
+    _, channel = oa
+    await fake.says("8601", "xin chào")
+    await fake.wait_text("8601", "Xin chào")
+    fake.clock_ms = NOW_MS - 5 * 60 * 1000
+    status, body = await fake.post(fake.event("unfollow", "8601"))
+    assert status == 200 and "late unfollow" in body
+    fake.unfollowed.add("8601")  # if they did leave, the next message finds out
+    assert (await channel.deliver("8601", Reply("x"))).kind is Result.BLOCKED

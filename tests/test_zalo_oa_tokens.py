@@ -15,7 +15,7 @@ from bot.app import App, build
 from bot.storage.models import OAuthToken
 from bot.time import FixedClock
 from bot.zalo_oa.oauth import OAuthClient
-from bot.zalo_oa.tokens import RefreshRefused, TokenStore
+from bot.zalo_oa.tokens import CredentialsRejected, RefreshRefused, TokenStore
 
 from .conftest import TODAY, make_config
 from .fake_zalo_oa import APP_ID, APP_SECRET, FakeZaloOAuth
@@ -149,3 +149,12 @@ async def test_an_answer_without_a_new_refresh_token_or_lifetime_keeps_what_work
 async def _row(app) -> OAuthToken | None:
     async with app.services.sessions() as session:
         return await session.get(OAuthToken, "zalo_oa")
+
+
+async def test_a_wrong_app_secret_is_the_configurations_fault_and_spends_nothing(app, oauth):
+    typo = OAuthClient(f"http://127.0.0.1:{oauth.port}", APP_ID, "app-secret-typo")
+    with pytest.raises(CredentialsRejected, match="bad app"):
+        await TokenStore(app.services, typo.refresh, "rt-0").access_token()
+    row = await _row(app)
+    assert row is None or row.refused is None
+    assert await store_of(app, oauth).access_token() == "at-1"  # fixed: rt-0 still works

@@ -34,7 +34,7 @@ from bot.delivery.outcome import SENT, Outcome, Result, with_retries
 from bot.inbox.store import Received
 from bot.time import VIETNAM
 from bot.zalo_oa.oauth import OAuthClient
-from bot.zalo_oa.tokens import NoToken, RefreshRefused, TokenStore
+from bot.zalo_oa.tokens import CredentialsRejected, NoToken, RefreshRefused, TokenStore
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo_oa"
@@ -47,6 +47,7 @@ TIMEOUT = aiohttp.ClientTimeout(total=15)
 # arrive twice are caught by their msg_id in the inbox.
 REPLAY_WINDOW = timedelta(hours=6)
 CLOCK_SKEW = timedelta(minutes=5)
+LATE_UNFOLLOW = timedelta(minutes=2)
 REFUSED_PAUSE = 600.0  # seconds between looks at a token an admin must renew
 
 # Zalo's error codes (HTTP 200, a negative "error"), by what the bot does about them.
@@ -175,7 +176,7 @@ class ZaloOAChannel(PlatformChannel):
         other channels from starting."""
         try:
             await self.tokens.access_token()
-        except (NoToken, RefreshRefused) as exc:
+        except (NoToken, RefreshRefused, CredentialsRejected) as exc:
             self._refused(exc)
         except Exception as exc:
             log.warning("channel zalo_oa: no token from Zalo's OAuth server yet (%s); it is "
@@ -194,10 +195,17 @@ class ZaloOAChannel(PlatformChannel):
     def _refused(self, exc: Exception) -> None:
         """One clear line per process (again after sending worked in between); `laocai-bot
         status` repeats it from the database."""
-        if not self.told_refused:
-            self.told_refused = True
-            log.error("channel zalo_oa: no usable refresh token (%s); sending stopped until "
-                      "an OA admin runs `laocai-bot zalo-oa authorize`", exc)
+        if self.told_refused:
+            return
+        self.told_refused = True
+        if isinstance(exc, CredentialsRejected):
+            log.error("channel zalo_oa: %s; sending paused: check zalo_oa.app_id and "
+                      "ZALO_OA_APP_SECRET, then restart", exc)
+            return
+        hint = (" (ZALO_OA_REFRESH_TOKEN is read only into an empty table)"
+                if self.config.refresh_token else "")
+        log.error("channel zalo_oa: no usable refresh token (%s); sending stopped until an "
+                  "OA admin runs `laocai-bot zalo-oa authorize`%s", exc, hint)
 
     # -- events in --------------------------------------------------------------
 
@@ -275,8 +283,11 @@ class ZaloOAChannel(PlatformChannel):
         return _id((holder or {}).get("id")) if isinstance(holder, dict) else ""
 
     async def _unfollowed(self, person: str, at: datetime | None) -> web.Response:
-        """Nobody to answer: recorded at once, so nothing more is sent to them (unless
-        they wrote after it: a late re-sent unfollow must not silence a new follower)."""
+        """Nobody to answer: recorded at once, so nothing more is sent to them. Not when
+        they wrote after it, or when it comes minutes late: a re-sent old unfollow must
+        not silence someone who followed again (Zalo's -213 marks a real one anyway)."""
+        if at is None or self.app.services.clock.now() - at > LATE_UNFOLLOW:
+            return web.json_response({"ok": True, "ignored": "late unfollow"})
         try:
             await self.app.conversation.set_blocked(CHANNEL, person, True, unless_seen_after=at)
         except Exception as exc:
@@ -333,10 +344,12 @@ class ZaloOAChannel(PlatformChannel):
             elif exc.code < 0:
                 log.info("zalo_oa: Zalo answered %s", exc)  # their code, never the text
             return classify(exc, self.app.services.clock.now())
-        except (RefreshRefused, NoToken) as exc:
+        except (RefreshRefused, NoToken, CredentialsRejected) as exc:
             self._refused(exc)
             return Outcome(Result.PAUSE, retry_after=REFUSED_PAUSE)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # during a refresh
             return Outcome(Result.RETRY, error=f"token refresh: {type(exc).__name__}")
-        self.told_refused = False
+        if self.told_refused:
+            self.told_refused = False
+            log.info("channel zalo_oa: sending again")
         return SENT

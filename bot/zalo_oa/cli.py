@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 
 from bot.zalo_oa.oauth import OAuthClient, consent
-from bot.zalo_oa.tokens import RefreshRefused, TokenStore
+from bot.zalo_oa.tokens import CredentialsRejected, RefreshRefused, TokenStore
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -86,6 +86,9 @@ async def authorize(app: App, args: argparse.Namespace) -> int:
         grant = await client.exchange(code, link.verifier)
     except RefreshRefused as exc:
         return _fail(f"{exc}. Codes work once and for 10 minutes: start again")
+    except CredentialsRejected as exc:
+        return _fail(f"{exc}. Check zalo_oa.app_id and ZALO_OA_APP_SECRET (the app's "
+                     "secret on developers.zalo.me), then start again")
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         return _fail(f"Zalo's OAuth server did not answer ({type(exc).__name__}); try again")
     await TokenStore(app.services, client.refresh, None).replace(grant)

@@ -18,11 +18,14 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.zalo_oa.tokens import Grant, RefreshRefused
+from bot.zalo_oa.tokens import CredentialsRejected, Grant, RefreshRefused
 
 TOKEN_PATH = "/v4/oa/access_token"
 PERMISSION_PATH = "/v4/oa/permission"
 TIMEOUT = aiohttp.ClientTimeout(total=10)
+# A refusal that names the token or the code spends the authorisation; any other (a
+# wrong app id or secret) is the configuration's, and the stored token stays usable.
+TOKEN_WORDS = ("refresh", "token", "grant", "code", "expired")
 DEFAULT_LIFETIME = 3600.0  # seconds, when Zalo's expires_in cannot be read
 
 
@@ -76,9 +79,11 @@ class OAuthClient:
         if status >= 500 or not isinstance(body, dict):
             raise ConnectionError(f"Zalo OAuth: HTTP {status}, no usable answer")
         if not body.get("access_token"):
-            reason = next((body[k] for k in ("error_description", "error_reason",
-                                             "error_name", "message", "error") if body.get(k)),
-                          "no access token")
+            reason = str(next((body[k] for k in ("error_description", "error_reason",
+                                                 "error_name", "message", "error")
+                               if body.get(k)), "no access token"))
+            if not any(word in reason.lower() for word in TOKEN_WORDS):
+                raise CredentialsRejected(f"Zalo OAuth rejected the app: {reason}")
             raise RefreshRefused(f"Zalo OAuth refused: {reason}")
         return Grant(str(body["access_token"]),
                      str(body["refresh_token"]) if body.get("refresh_token") else None,

@@ -44,6 +44,11 @@ class RefreshRefused(Exception):
     """The OAuth server refused the refresh token (spent or expired): authorise again."""
 
 
+class CredentialsRejected(Exception):
+    """Zalo refused the app (its id or secret), not the token: fix the configuration; the
+    stored token is kept, unspent."""
+
+
 class NoToken(Exception):
     """Neither the database nor the configuration holds a refresh token."""
 
@@ -182,9 +187,21 @@ def _insert(session: AsyncSession) -> Any:
     return sqlite.insert
 
 
-async def refusals(session: AsyncSession) -> dict[str, tuple[str, datetime]]:
-    """Each token Zalo refused: its reason and since when (for `status`)."""
-    rows = await session.execute(select(OAuthToken.name, OAuthToken.refused,
-                                        OAuthToken.updated_at)
-                                 .where(OAuthToken.refused.is_not(None)))
-    return {name: (reason, since) for name, reason, since in rows}
+@dataclass(frozen=True)
+class TokenState:
+    """What `status` and /healthz say about a channel's token."""
+
+    working: bool
+    detail: str  # why it is stopped, or until when the access token lives
+    since: datetime | None = None
+
+
+async def token_state(session: AsyncSession, seeded: bool, name: str = NAME) -> TokenState:
+    row = await session.get(OAuthToken, name)
+    if row is None:
+        return (TokenState(True, "a refresh token from the configuration, not used yet")
+                if seeded else TokenState(False, "never authorised"))
+    if row.refused:
+        return TokenState(False, row.refused, row.updated_at)
+    until = row.access_expires_at.isoformat(" ", "minutes") if row.access_expires_at else "—"
+    return TokenState(True, f"access token valid until {until} UTC", row.updated_at)
