@@ -244,7 +244,9 @@ async def _status(config: Config) -> int:
     app = await build(config, upgrade=False)
     try:
         status = await app.status()
-    except DBAPIError:
+    except DBAPIError as exc:
+        if "no such table" not in str(exc) and "does not exist" not in str(exc):
+            raise
         print("status: the database has no tables yet: start the bot once, or run "
               "`laocai-bot db upgrade`", file=sys.stderr)
         return 1

@@ -15,7 +15,7 @@ from bot.app import App, build
 from bot.storage.models import OAuthToken
 from bot.time import FixedClock
 from bot.zalo_oa.oauth import OAuthClient
-from bot.zalo_oa.tokens import CredentialsRejected, RefreshRefused, TokenStore
+from bot.zalo_oa.tokens import CredentialsRejected, RefreshRefused, TokenStore, token_state
 
 from .conftest import TODAY, make_config
 from .fake_zalo_oa import APP_ID, APP_SECRET, FakeZaloOAuth
@@ -124,6 +124,8 @@ async def _two_processes_on_sqlite_leave_the_stored_pair_usable(app, oauth, data
 @pytest.mark.parametrize("answer", [
     lambda: web.Response(status=502, text="<html>Bad gateway</html>", content_type="text/html"),
     lambda: web.json_response({"error": -1, "error_description": "Internal error"}, status=500),
+    lambda: web.json_response({"message": "Too many requests"}, status=429),
+    lambda: web.json_response({}),  # neither a pair nor a refusal
 ])
 async def test_a_server_error_at_zalo_is_tried_again_later_not_taken_as_a_refusal(
         app, oauth, answer):
@@ -158,3 +160,16 @@ async def test_a_wrong_app_secret_is_the_configurations_fault_and_spends_nothing
     row = await _row(app)
     assert row is None or row.refused is None
     assert await store_of(app, oauth).access_token() == "at-1"  # fixed: rt-0 still works
+
+
+async def test_status_tells_a_stored_but_unused_token_from_a_working_one(app, oauth):
+    typo = OAuthClient(f"http://127.0.0.1:{oauth.port}", APP_ID, "app-secret-typo")
+    with pytest.raises(CredentialsRejected):
+        await TokenStore(app.services, typo.refresh, "rt-0").access_token()
+    state = (await app.status())["tokens"]
+    assert state == {} or "not used yet" in state["zalo_oa"]["detail"]
+    async with app.services.sessions() as session:
+        assert "not used yet" in (await token_state(session, seeded=True)).detail
+    await store_of(app, oauth).access_token()
+    async with app.services.sessions() as session:
+        assert "valid until" in (await token_state(session, seeded=True)).detail

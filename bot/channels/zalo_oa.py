@@ -47,7 +47,7 @@ TIMEOUT = aiohttp.ClientTimeout(total=15)
 # arrive twice are caught by their msg_id in the inbox.
 REPLAY_WINDOW = timedelta(hours=6)
 CLOCK_SKEW = timedelta(minutes=5)
-LATE_UNFOLLOW = timedelta(minutes=2)
+LATE_UNFOLLOW = timedelta(minutes=10)
 REFUSED_PAUSE = 600.0  # seconds between looks at a token an admin must renew
 
 # Zalo's error codes (HTTP 200, a negative "error"), by what the bot does about them.
@@ -166,7 +166,7 @@ class ZaloOAChannel(PlatformChannel):
         oauth = OAuthClient(config.oauth_base_url, config.app_id or "", config.app_secret or "")
         self.tokens = TokenStore(app.services, oauth.refresh, config.refresh_token)
         self.api: OAApi | None = None
-        self.told_refused = False
+        self.told_refused: str | None = None  # the kind of problem last logged
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -195,12 +195,12 @@ class ZaloOAChannel(PlatformChannel):
     def _refused(self, exc: Exception) -> None:
         """One clear line per process (again after sending worked in between); `laocai-bot
         status` repeats it from the database."""
-        if self.told_refused:
+        if self.told_refused == type(exc).__name__:
             return
-        self.told_refused = True
+        self.told_refused = type(exc).__name__
         if isinstance(exc, CredentialsRejected):
             log.error("channel zalo_oa: %s; sending paused: check zalo_oa.app_id and "
-                      "ZALO_OA_APP_SECRET, then restart", exc)
+                      "ZALO_OA_APP_SECRET, or authorise again if that is right", exc)
             return
         hint = (" (ZALO_OA_REFRESH_TOKEN is read only into an empty table)"
                 if self.config.refresh_token else "")
@@ -287,6 +287,8 @@ class ZaloOAChannel(PlatformChannel):
         they wrote after it, or when it comes minutes late: a re-sent old unfollow must
         not silence someone who followed again (Zalo's -213 marks a real one anyway)."""
         if at is None or self.app.services.clock.now() - at > LATE_UNFOLLOW:
+            log.info("zalo_oa: an unfollow more than %s old left to Zalo's -213",
+                     LATE_UNFOLLOW)
             return web.json_response({"ok": True, "ignored": "late unfollow"})
         try:
             await self.app.conversation.set_blocked(CHANNEL, person, True, unless_seen_after=at)
@@ -350,6 +352,6 @@ class ZaloOAChannel(PlatformChannel):
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # during a refresh
             return Outcome(Result.RETRY, error=f"token refresh: {type(exc).__name__}")
         if self.told_refused:
-            self.told_refused = False
+            self.told_refused = None
             log.info("channel zalo_oa: sending again")
         return SENT

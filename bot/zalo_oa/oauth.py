@@ -76,12 +76,14 @@ class OAuthClient:
             except ValueError:
                 body = None
             status = response.status
-        if status >= 500 or not isinstance(body, dict):
+        if status >= 500 or status == 429 or not isinstance(body, dict):
             raise ConnectionError(f"Zalo OAuth: HTTP {status}, no usable answer")
         if not body.get("access_token"):
-            reason = str(next((body[k] for k in ("error_description", "error_reason",
-                                                 "error_name", "message", "error")
-                               if body.get(k)), "no access token"))
+            said = [body[k] for k in ("error_description", "error_reason", "error_name",
+                                      "message", "error") if body.get(k)]
+            if not said:  # neither a pair nor a refusal: not Zalo's answer, try again
+                raise ConnectionError(f"Zalo OAuth: HTTP {status}, an empty answer")
+            reason = str(said[0])
             if not any(word in reason.lower() for word in TOKEN_WORDS):
                 raise CredentialsRejected(f"Zalo OAuth rejected the app: {reason}")
             raise RefreshRefused(f"Zalo OAuth refused: {reason}")

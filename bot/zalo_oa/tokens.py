@@ -100,11 +100,12 @@ class TokenStore:
                 answer = await self._ask(used)
                 async with session.begin():
                     row = await self._locked_row(session)
-                    if row.refresh_token != used:  # another process stored a newer pair
-                        fresh = self._usable(row, spent)
-                        if fresh:
-                            return fresh
-                        raise RefreshRefused(row.refused or "another process refreshed")
+                    if row.refresh_token != used:  # another process (or an admin) stored
+                        if row.refused:            # a newer pair: that one is used
+                            raise RefreshRefused(row.refused)
+                        if row.access_token and row.access_token != spent:
+                            return row.access_token
+                        raise ConnectionError("the token changed meanwhile; try again")
                     _apply(row, answer, stored_now(self.services.clock))
         if isinstance(answer, RefreshRefused):
             raise answer
@@ -130,13 +131,18 @@ class TokenStore:
     async def replace(self, grant: Grant) -> None:
         """An admin's new authorisation: the stored pair replaced, a refusal forgotten.
         Running processes read it on their next send."""
+        assert grant.refresh_token
         async with self.services.sessions() as session, session.begin():
-            row = await session.get(OAuthToken, self.name, with_for_update=True)
             now = stored_now(self.services.clock)
-            if row is None:
-                row = OAuthToken(name=self.name, refresh_token=grant.refresh_token,
-                                 updated_at=now)
-                session.add(row)
+            await session.execute(  # a process seeding the table meanwhile changes nothing
+                _insert(session)(OAuthToken).values(name=self.name,
+                                                    refresh_token=grant.refresh_token,
+                                                    updated_at=now)
+                .on_conflict_do_nothing(index_elements=[OAuthToken.name]))
+            row = await session.scalar(
+                select(OAuthToken).where(OAuthToken.name == self.name).with_for_update()
+                .execution_options(populate_existing=True))
+            assert row is not None
             row.access_token, row.refresh_token = grant.access_token, grant.refresh_token
             row.access_expires_at, row.updated_at = now + grant.expires_in, now
             row.refused = None
@@ -203,5 +209,8 @@ async def token_state(session: AsyncSession, seeded: bool, name: str = NAME) -> 
                 if seeded else TokenState(False, "never authorised"))
     if row.refused:
         return TokenState(False, row.refused, row.updated_at)
+    if not row.access_token or not row.access_expires_at:
+        return TokenState(True, "a refresh token stored, not used yet (if this stays, "
+                                "see the log for what Zalo answers)", row.updated_at)
     until = row.access_expires_at.isoformat(" ", "minutes") if row.access_expires_at else "—"
     return TokenState(True, f"access token valid until {until} UTC", row.updated_at)
