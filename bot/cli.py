@@ -26,6 +26,8 @@ from bot.time import SystemClock, local_today
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from bot.app import App
+
 log = logging.getLogger("laocai_bot")
 
 
@@ -132,11 +134,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "kb" and args.kb_command == "feedback":
             return asyncio.run(_kb_report(config, args.since, _print_feedback))
         if args.command == "training":
-            return asyncio.run(_training(config, args))
+            from bot.training.cli import run as training
+
+            return asyncio.run(_with_app(config, training, args))
         if args.command in ("staff", "broadcast"):
-            return asyncio.run(_staff(config, args))
+            from bot.broadcast.cli import broadcast, staff
+
+            command = staff if args.command == "staff" else broadcast
+            return asyncio.run(_with_app(config, command, args))
         if args.command == "zalo-oa":
-            return asyncio.run(_zalo_oa(config, args))
+            from bot.zalo_oa.cli import authorize
+
+            return asyncio.run(_with_app(config, authorize, args))
         if args.command == "qr":
             return asyncio.run(_qr(config, args))
         if args.command == "db":
@@ -408,35 +417,16 @@ async def _print_feedback(session: AsyncSession, start: datetime, since: str) ->
             print(f"      👎 {question}")
 
 
-async def _training(config: Config, args: argparse.Namespace) -> int:
+async def _with_app(config: Config, command: Callable[[App, argparse.Namespace],
+                                                      Awaitable[int]],
+                    args: argparse.Namespace) -> int:
+    """A one-off command (training, staff, broadcast, zalo-oa) over the built app,
+    closed however it ends."""
     from bot.app import build
-    from bot.training.cli import run
 
     app = await build(config)
     try:
-        return await run(app, args)
-    finally:
-        await app.close()
-
-
-async def _zalo_oa(config: Config, args: argparse.Namespace) -> int:
-    from bot.app import build
-    from bot.zalo_oa.cli import authorize
-
-    app = await build(config)
-    try:
-        return await authorize(app, args)
-    finally:
-        await app.close()
-
-
-async def _staff(config: Config, args: argparse.Namespace) -> int:
-    from bot.app import build
-    from bot.broadcast.cli import broadcast, staff
-
-    app = await build(config)
-    try:
-        return await (staff(app, args) if args.command == "staff" else broadcast(app, args))
+        return await command(app, args)
     finally:
         await app.close()
 

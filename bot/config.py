@@ -204,8 +204,9 @@ def _webhook(hook: Any, name: str, path: str, port: int = 8443) -> WebhookConfig
 def _zalo_oa(raw: dict[str, Any]) -> ZaloOAConfig:
     """zalo_oa.*: ids as text (Zalo's ids overflow YAML's integers' meaning), URLs bare."""
     section = _section(raw, "zalo_oa")
+    default = ZaloOAConfig().webhook  # its own port and path, defined once above
     oa = ZaloOAConfig(webhook=_webhook(section.get("webhook") or {}, "zalo_oa",
-                                       "/zalo-oa/webhook", port=8445))
+                                       default.path, port=default.port))
     for key in ("app_id", "app_secret", "oa_secret_key", "oa_id", "refresh_token",
                 "redirect_uri"):
         setattr(oa, key, _string(section.get(key), f"zalo_oa.{key}"))

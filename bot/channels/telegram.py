@@ -43,7 +43,7 @@ from bot.channels.formatting import split_text, to_telegram_html
 from bot.channels.telegram_http import AiohttpRequest
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Option, Reply
-from bot.delivery.outcome import SENT, Outcome, Result, with_retries
+from bot.delivery.outcome import SENT, Outcome, Result, in_turn, with_retries
 from bot.inbox.store import Received
 
 log = logging.getLogger(__name__)
@@ -366,11 +366,7 @@ class TelegramChannel(PlatformChannel):
         if reply.attachment:
             document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
             calls.append(partial(bot.send_document, chat_id, document))
-        for call in calls:
-            outcome = await with_retries(lambda c=call: attempt(c), attempts, FIRST_BACKOFF)
-            if outcome is not SENT:
-                return outcome
-        return SENT
+        return await in_turn(attempt, calls, attempts, FIRST_BACKOFF)
 
     @staticmethod
     def _markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:

@@ -26,7 +26,7 @@ from bot.channels.formatting import split_text, to_plain
 from bot.config import PlatformConfig
 from bot.core.messages import Incoming, Reply
 from bot.core.options import numbered
-from bot.delivery.outcome import SENT, Outcome, Result, with_retries
+from bot.delivery.outcome import SENT, Outcome, Result, in_turn
 from bot.inbox.store import Received
 
 log = logging.getLogger(__name__)
@@ -248,12 +248,8 @@ class ZaloChannel(PlatformChannel):
         return await self._send(chat_id, pieces(without_menu(reply)), attempts=1)
 
     async def _send(self, chat_id: str, texts: list[str], attempts: int) -> Outcome:
-        for piece in texts:
-            outcome = await with_retries(lambda p=piece: self._attempt(chat_id, p), attempts,
-                                         FIRST_BACKOFF)
-            if outcome is not SENT:
-                return outcome
-        return SENT
+        return await in_turn(lambda text: self._attempt(chat_id, text), texts, attempts,
+                             FIRST_BACKOFF)
 
     async def _attempt(self, chat_id: str, text: str) -> Outcome:
         """One sendMessage, its error classified."""

@@ -30,7 +30,7 @@ from bot.channels.base import PlatformChannel, serve_webhook
 from bot.channels.zalo import pieces, without_menu
 from bot.config import ZaloOAConfig
 from bot.core.messages import Incoming, Reply
-from bot.delivery.outcome import SENT, Outcome, Result, with_retries
+from bot.delivery.outcome import SENT, Outcome, Result, in_turn
 from bot.inbox.store import Received
 from bot.time import VIETNAM
 from bot.zalo_oa.oauth import OAuthClient
@@ -328,12 +328,8 @@ class ZaloOAChannel(PlatformChannel):
         return await self._send({"user_id": chat_id}, pieces(without_menu(reply)), 1)
 
     async def _send(self, to: dict[str, str], texts: list[str], attempts: int) -> Outcome:
-        for text in texts:
-            outcome = await with_retries(lambda t=text: self._attempt(to, t), attempts,
-                                         FIRST_BACKOFF)
-            if outcome is not SENT:
-                return outcome
-        return SENT
+        return await in_turn(lambda text: self._attempt(to, text), texts, attempts,
+                             FIRST_BACKOFF)
 
     async def _attempt(self, to: dict[str, str], text: str) -> Outcome:
         assert self.api is not None

@@ -8,9 +8,12 @@ both for replies (sent now, retried here by `with_retries`) and for deliveries
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class Result(StrEnum):
@@ -51,3 +54,14 @@ async def with_retries(attempt: Callable[[], Awaitable[Outcome]], attempts: int,
         delay = min(delay * 2, max_delay)
         outcome = await attempt()
     return outcome
+
+
+async def in_turn(attempt: Callable[[T], Awaitable[Outcome]], pieces: Iterable[T],
+                  attempts: int, delay: float) -> Outcome:
+    """One reply sent as several PIECES (long text, a file after it), in order, each
+    retried as above; stops at the first that was not sent and returns its outcome."""
+    for piece in pieces:
+        outcome = await with_retries(lambda p=piece: attempt(p), attempts, delay)
+        if outcome is not SENT:
+            return outcome
+    return SENT
